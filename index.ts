@@ -1,0 +1,27 @@
+// The public surface of fastify-access-tokens, at a glance.
+import './lib/types.js'
+import { accessTokensPlugin } from './lib/plugin.js'
+
+export default accessTokensPlugin
+export { accessTokensPlugin as accessTokens }
+export { hashPassword, verifyPassword } from './lib/password.js'
+export { createUser, type DefaultUser, type Credentials, type NewUser } from './lib/users.js'
+export { migrate, MIGRATIONS_TABLE } from './lib/migrate.js'
+export { generateToken, hashToken } from './lib/token.js'
+export {
+  errors,
+  LOGIN_BAD_CREDENTIALS,
+  LOGIN_USER_NOT_VERIFIED,
+  UNAUTHORIZED,
+  FORBIDDEN,
+  CSRF_FAILED,
+  SESSION_NOT_FOUND,
+  TOKEN_STORE_UNAVAILABLE,
+  USER_ALREADY_EXISTS,
+  INVALID_OPTION
+} from './lib/errors.js'
+export type { AccessTokensOptions, CookieOptions, RoutesOptions, CacheOptions, AuthenticateFunction, GetUserFunction, LifecycleCallback } from './lib/options.js'
+export type { RequireUserOptions, AuthHook } from './lib/hooks.js'
+export type { Session } from './lib/session.js'
+export type { IssueMetadata } from './lib/store.js'
+export type { FastifyAccessTokens, AccessTokenUser, AccessTokensApi } from './lib/types.js'

@@ -1,0 +1,53 @@
+import { LRUCache } from 'lru-cache'
+import type { Session } from './session.js'
+
+export interface Verified<User = unknown> {
+  session: Session
+  user: User
+}
+
+interface Entry {
+  verified: Verified
+  /** Date.now() after which the entry must be checked against the database again. */
+  staleAt: number
+}
+
+/**
+ * Verified tokens of this process, by digest. An entry is trusted for
+ * `ttlSeconds`: revocations made here drop it at once, those made by other
+ * instances (and changes to the user) are seen once it goes stale.
+ */
+export class VerifiedCache {
+  readonly #entries: LRUCache<string, Entry>
+  readonly #ttlMs: number
+
+  constructor (options: { ttlSeconds: number, max: number }) {
+    this.#entries = new LRUCache({ max: options.max })
+    this.#ttlMs = options.ttlSeconds * 1000
+  }
+
+  get (digest: string, now: number): Verified | undefined {
+    const entry = this.#entries.get(digest)
+    if (entry === undefined) return undefined
+    if (now > entry.staleAt) {
+      this.#entries.delete(digest)
+      return undefined
+    }
+    return entry.verified
+  }
+
+  set (digest: string, verified: Verified, now: number): void {
+    this.#entries.set(digest, { verified, staleAt: now + this.#ttlMs })
+  }
+
+  delete (digest: string): void {
+    this.#entries.delete(digest)
+  }
+
+  /** Drops every entry of a user but `except`; rare enough to scan for. */
+  deleteUser (userId: unknown, except: string | undefined): void {
+    for (const [digest, entry] of this.#entries.entries()) {
+      if (digest !== except && entry.verified.session.userId === userId) this.#entries.delete(digest)
+    }
+  }
+}

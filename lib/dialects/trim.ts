@@ -1,0 +1,24 @@
+import { and, desc, eq, ne, notInArray } from 'drizzle-orm'
+import type { AnyDatabase, AnyQuery, TokenInsert } from './types.js'
+
+/**
+ * The owner's tokens to keep besides the new one: the newest `keep - 1`.
+ * The new token is excluded and kept explicitly, so a tie on created_at can
+ * never drop the token just issued.
+ */
+export function newestOthers (db: AnyDatabase, insert: TokenInsert): AnyQuery {
+  return db.select({ token: insert.token }).from(insert.table)
+    .where(and(eq(insert.userId, insert.ownerId), ne(insert.token, insert.digest)))
+    .orderBy(desc(insert.createdAt), desc(insert.token))
+    .limit((insert.keep as number) - 1)
+}
+
+/** The delete that removes every token of the owner but the new one and `kept`. */
+export function deleteAllBut (db: AnyDatabase, insert: TokenInsert, kept: AnyQuery): AnyQuery {
+  return db.delete(insert.table).where(and(
+    eq(insert.userId, insert.ownerId),
+    ne(insert.token, insert.digest),
+    // drizzle-orm's notInArray takes a subquery or a list of values.
+    notInArray(insert.token, kept as string[])
+  ))
+}

@@ -1,0 +1,54 @@
+import createError from '@fastify/error'
+
+// Every error the plugin answers with, made once with a stable code so
+// applications can match on `err.code` or `instanceof errors.X`.
+
+export const LOGIN_BAD_CREDENTIALS = createError('LOGIN_BAD_CREDENTIALS', 'Bad credentials', 400)
+export const LOGIN_USER_NOT_VERIFIED = createError('LOGIN_USER_NOT_VERIFIED', 'The user is not verified', 400)
+export const UNAUTHORIZED = createError('UNAUTHORIZED', 'Authentication required', 401)
+export const FORBIDDEN = createError('FORBIDDEN', 'Forbidden', 403)
+export const CSRF_FAILED = createError('CSRF_FAILED', 'Cross-site request refused', 403)
+export const SESSION_NOT_FOUND = createError('SESSION_NOT_FOUND', 'Session not found', 404)
+export const TOKEN_STORE_UNAVAILABLE = createError('TOKEN_STORE_UNAVAILABLE', 'The token store is unavailable', 503)
+export const USER_ALREADY_EXISTS = createError('USER_ALREADY_EXISTS', 'A user with this email already exists', 409)
+export const INVALID_OPTION = createError('INVALID_OPTION', 'Invalid option %s: %s', 500)
+
+export const errors = {
+  LOGIN_BAD_CREDENTIALS,
+  LOGIN_USER_NOT_VERIFIED,
+  UNAUTHORIZED,
+  FORBIDDEN,
+  CSRF_FAILED,
+  SESSION_NOT_FOUND,
+  TOKEN_STORE_UNAVAILABLE,
+  USER_ALREADY_EXISTS,
+  INVALID_OPTION
+} as const
+
+// A 43-character base64url run could be a secret or a digest; database
+// drivers quote parameters in their messages (MySQL's "Duplicate entry"),
+// so anything passed on from a driver is scrubbed first.
+const SECRET_LIKE = /[A-Za-z0-9_-]{43,}/g
+
+/** The database error without anything that could be a secret or a digest. */
+function scrubbedCause (error: unknown): Error {
+  // Drizzle wraps driver errors in a DrizzleQueryError whose message quotes
+  // the SQL parameters; the driver's own error is its cause.
+  let root = error as { cause?: unknown, name?: string, message?: string, code?: unknown }
+  if (root?.name === 'DrizzleQueryError' && root.cause !== undefined) {
+    root = root.cause as typeof root
+  }
+  const message = String(root?.message ?? root).replace(SECRET_LIKE, '[redacted]')
+  const clean = new Error(message)
+  clean.name = typeof root?.name === 'string' ? root.name : 'Error'
+  if (root?.code !== undefined) (clean as Error & { code?: unknown }).code = root.code
+  clean.stack = `${clean.name}: ${message}`
+  return clean
+}
+
+/** Turns a database failure into the 503 the contract promises. */
+export function storeUnavailable (error: unknown): Error {
+  const wrapped = new TOKEN_STORE_UNAVAILABLE()
+  wrapped.cause = scrubbedCause(error)
+  return wrapped
+}

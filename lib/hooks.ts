@@ -1,0 +1,68 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { CSRF_FAILED, FORBIDDEN, UNAUTHORIZED } from './errors.js'
+import { hashToken } from './token.js'
+import { isUnsafeMethod, type Transport } from './transport.js'
+import type { TokenStore } from './store.js'
+
+export interface RequireUserOptions {
+  /** Let requests without a valid token through, with `request.user` null. Default false. */
+  optional?: boolean
+  /** Refuse users whose `isActive` is false. Default true. */
+  active?: boolean
+  /** Refuse (403) users whose `isVerified` is not true. Default false. */
+  verified?: boolean
+  /** Refuse (403) users whose `isSuperuser` is not true. Default false. */
+  superuser?: boolean
+}
+
+export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+
+interface Flags { isActive?: unknown, isVerified?: unknown, isSuperuser?: unknown }
+
+// RFC 6750 section 3: a 401 names the scheme, and says invalid_token when a
+// token was presented.
+const CHALLENGE = 'Bearer'
+const CHALLENGE_INVALID = 'Bearer error="invalid_token"'
+
+function unauthorized (reply: FastifyReply, tokenPresented: boolean): Error {
+  reply.header('www-authenticate', tokenPresented ? CHALLENGE_INVALID : CHALLENGE)
+  return new UNAUTHORIZED()
+}
+
+/** Builds `requireUser(options)` hooks that share one store, transport and decorator. */
+export function createGuards (store: TokenStore, transport: Transport, decorator: string): (options?: RequireUserOptions) => AuthHook {
+  return function requireUser (options = {}) {
+    const optional = options.optional === true
+    const active = options.active !== false
+    const verified = options.verified === true
+    const superuser = options.superuser === true
+
+    return async function requireUserHook (request, reply) {
+      const credential = transport.read(request)
+      if (credential === null) {
+        if (optional) return
+        throw unauthorized(reply, false)
+      }
+      // Decided before any query: a forged cross-site request costs nothing.
+      if (credential.via === 'cookie' && isUnsafeMethod(request.method) && !transport.isSameOrigin(request)) {
+        throw new CSRF_FAILED()
+      }
+      const decorated = request as unknown as Record<string, unknown>
+      // Another guard of this request may have verified the token already.
+      const found = request.accessToken !== null
+        ? { user: decorated[decorator], session: request.accessToken }
+        : credential.token === null ? null : await store.verifyDigest(hashToken(credential.token))
+      // An inactive user is refused like a bad token, or is anonymous where
+      // anonymity is allowed.
+      if (found === null || (active && (found.user as Flags).isActive === false)) {
+        if (optional) return
+        throw unauthorized(reply, true)
+      }
+      const user = found.user as Flags
+      decorated[decorator] = user
+      request.accessToken = found.session
+      if (verified && user.isVerified !== true) throw new FORBIDDEN()
+      if (superuser && user.isSuperuser !== true) throw new FORBIDDEN()
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { AnyDatabase } from './dialects/index.js'
+import { requireDialect } from './users.js'
+
+/** Our own migrations table, so an application's migrations never shadow ours. */
+export const MIGRATIONS_TABLE = '__access_tokens_migrations'
+
+// drizzle/ sits at the package root: one level up from lib/ when running the
+// sources, two from dist/lib/ when running the build.
+const ROOTS = ['../drizzle/', '../../drizzle/'].map((root) => new URL(root, import.meta.url))
+
+/**
+ * Creates or updates the default tables of the database's dialect with the
+ * migrations in drizzle/<dialect>/. Safe to run at every start.
+ */
+export async function migrate (database: AnyDatabase): Promise<void> {
+  const dialect = requireDialect(database)
+  const folder = ROOTS
+    .map((root) => fileURLToPath(new URL(`${dialect.name}/`, root)))
+    .find((candidate) => existsSync(`${candidate}meta/_journal.json`)) as string
+  await dialect.migrate(folder, MIGRATIONS_TABLE)
+}

@@ -1,0 +1,59 @@
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
+import { promisify } from 'node:util'
+
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, bytes: number, options: ScryptOptions) => Promise<Buffer>
+
+// scrypt at OWASP's minimum cost for N=2^14: r=8, p=5. Each hash holds
+// 128 * N * r = 16 MiB at once, so many concurrent logins cannot exhaust
+// memory, while p=5 keeps the work per guess at OWASP's level.
+const DEFAULT_COST = { ln: 14, r: 8, p: 5 }
+const KEY_BYTES = 32
+const SALT_BYTES = 16
+
+// Format: $scrypt$ln=14,r=8,p=5$<salt b64>$<key b64>. The parameters travel
+// with the hash, so the cost can be raised later without breaking old hashes.
+const HASH_FORMAT = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$/
+
+function derive (password: string, salt: Buffer, cost: { ln: number, r: number, p: number }, bytes: number): Promise<Buffer> {
+  const N = 2 ** cost.ln
+  const options: ScryptOptions = { N, r: cost.r, p: cost.p, maxmem: 256 * N * cost.r }
+  return scryptAsync(password.normalize('NFKC'), salt, bytes, options)
+}
+
+/** Hashes a password with scrypt and a random salt; the result names its own parameters. */
+export async function hashPassword (password: string): Promise<string> {
+  if (typeof password !== 'string' || password.length === 0) {
+    throw new TypeError('password must be a non-empty string')
+  }
+  const salt = randomBytes(SALT_BYTES)
+  const key = await derive(password, salt, DEFAULT_COST, KEY_BYTES)
+  const { ln, r, p } = DEFAULT_COST
+  return `$scrypt$ln=${ln},r=${r},p=${p}$${salt.toString('base64')}$${key.toString('base64')}`
+}
+
+/**
+ * Checks a password against a hash from `hashPassword`, in constant time.
+ * A malformed hash is simply no match.
+ */
+export async function verifyPassword (password: string, hash: string): Promise<boolean> {
+  if (typeof password !== 'string' || typeof hash !== 'string') return false
+  const match = HASH_FORMAT.exec(hash)
+  if (match === null) return false
+  const cost = { ln: Number(match[1]), r: Number(match[2]), p: Number(match[3]) }
+  // Refuse parameters that would make one check a denial of service.
+  if (cost.ln < 1 || cost.ln > 20 || cost.r < 1 || cost.p < 1) return false
+  const expected = Buffer.from(match[5], 'base64')
+  if (expected.length < 16) return false
+  const actual = await derive(password, Buffer.from(match[4], 'base64'), cost, expected.length)
+  return timingSafeEqual(actual, expected)
+}
+
+/**
+ * A hash of a random password, computed once and checked against when an
+ * email is unknown: the login then costs the same whether the user exists.
+ */
+let dummyHash: Promise<string> | undefined
+export function timingDummyHash (): Promise<string> {
+  dummyHash ??= hashPassword(randomBytes(16).toString('hex'))
+  return dummyHash
+}

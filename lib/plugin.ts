@@ -1,0 +1,123 @@
+import fp from 'fastify-plugin'
+import cookiePlugin from '@fastify/cookie'
+import type { FastifyInstance, RouteOptions } from 'fastify'
+import { resolveOptions, type AccessTokensOptions } from './options.js'
+import { dialectOf } from './dialects/index.js'
+import { resolveTokenTable, resolveUserTable } from './tables.js'
+import { TokenStore } from './store.js'
+import { createTransport } from './transport.js'
+import { createGuards, type RequireUserOptions } from './hooks.js'
+import { accessTokenRoutes } from './routes.js'
+import { defaultAuthenticate } from './users.js'
+import { INVALID_OPTION } from './errors.js'
+import type { AccessTokensApi } from './types.js'
+
+/** Numbers plugin instances, so their prepared statements get names of their own. */
+let instances = 0
+
+async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): Promise<void> {
+  const options = resolveOptions(opts)
+  const dialect = dialectOf(opts.database)
+  if (dialect === null) throw new INVALID_OPTION('database', 'must be a Drizzle database on better-sqlite3, node-postgres or mysql2')
+  const tokenTable = options.tokens ?? dialect.defaults.accessTokens
+  if (!dialect.ownsTable(tokenTable)) throw new INVALID_OPTION('tokens', `must be a ${dialect.name} table, as the database is`)
+  const tokens = resolveTokenTable(tokenTable)
+  const userTable = options.users === false ? null : options.users ?? dialect.defaults.users
+  if (userTable !== null && !dialect.ownsTable(userTable)) throw new INVALID_OPTION('users', `must be a ${dialect.name} table, as the database is`)
+  const users = userTable === null ? null : resolveUserTable(userTable)
+  if (options.idleTimeoutSeconds !== null && tokens.lastUsedAt === null) {
+    throw new INVALID_OPTION('idleTimeoutSeconds', 'needs a last_used_at column in the token table')
+  }
+
+  // Everything below is done once: statements prepared, transports chosen.
+  const instance = ++instances
+  const store = new TokenStore({
+    dialect,
+    tokens,
+    users,
+    getUser: options.getUser,
+    lifetimeSeconds: options.lifetimeSeconds,
+    idleTimeoutSeconds: options.idleTimeoutSeconds,
+    maxTokensPerUser: options.maxTokensPerUser,
+    cache: options.cache,
+    log: app.log
+  }, `access_tokens_lookup_${instance}`)
+  const authenticate = options.authenticate ?? defaultAuthenticate(dialect, users!, `access_tokens_login_${instance}`)
+  const transport = createTransport(options)
+  const requireUser = createGuards(store, transport, options.decorator)
+
+  if (options.cookie !== null && !app.hasPlugin('@fastify/cookie')) await app.register(cookiePlugin)
+
+  // Fastify 5 takes only null (or primitives) as request decorator defaults.
+  app.decorateRequest(options.decorator, null)
+  app.decorateRequest('accessToken', null)
+  const api: AccessTokensApi = {
+    issue: (userId, metadata) => store.issue(userId, metadata),
+    verify: (token) => store.verify(token) as ReturnType<AccessTokensApi['verify']>,
+    revoke: (token) => store.revoke(token),
+    revokeSession: (id) => store.revokeSession(id),
+    revokeAll: (userId, revokeOptions) => store.revokeAll(userId, revokeOptions),
+    list: (userId) => store.list(userId),
+    pruneExpired: () => store.pruneExpired()
+  }
+  app.decorate('accessTokens', api)
+  app.decorate('authenticate', requireUser())
+  app.decorate('requireUser', requireUser)
+
+  const security: Array<Record<string, string[]>> = [
+    ...(options.bearer ? [{ bearerAuth: [] }] : []),
+    ...(options.cookie === null ? [] : [{ cookieAuth: [] }])
+  ]
+
+  // `config: { auth: ... }` protects a route without naming a hook.
+  const phase = options.hook
+  app.addHook('onRoute', function attachAuthHook (route: RouteOptions) {
+    const auth = (route.config as { auth?: unknown } | undefined)?.auth
+    if (auth === undefined || auth === false) return
+    if (auth !== true && (typeof auth !== 'object' || auth === null)) {
+      throw new TypeError(`config.auth of ${route.method} ${route.url} must be true, false or requireUser options`)
+    }
+    const guard = requireUser(auth === true ? {} : auth as RequireUserOptions)
+    const existing = route[phase]
+    route[phase] = existing === undefined ? [guard] : [guard].concat(existing as never)
+    route.schema = { security, ...route.schema } as RouteOptions['schema']
+  })
+
+  if (options.routes !== null) {
+    await app.register(accessTokenRoutes, {
+      prefix: options.routes.prefix,
+      store,
+      transport,
+      requireUser,
+      authenticate,
+      decorator: options.decorator,
+      bearer: options.bearer,
+      lifetimeSeconds: options.lifetimeSeconds,
+      requireVerified: options.requireVerified,
+      sessions: options.routes.sessions,
+      loginConfig: options.routes.loginConfig,
+      onLogin: options.onLogin,
+      onLogout: options.onLogout,
+      security
+    })
+  }
+
+  if (options.pruneIntervalSeconds !== null) {
+    const timer = setInterval(function pruneExpiredTokens () {
+      store.pruneExpired().catch((error: unknown) => {
+        app.log.error({ err: error }, 'access-tokens: pruning expired tokens failed')
+      })
+    }, options.pruneIntervalSeconds * 1000)
+    // The timer must not keep a process alive that is otherwise done.
+    timer.unref()
+    app.addHook('onClose', async function stopPruning () {
+      clearInterval(timer)
+    })
+  }
+}
+
+/** The plugin: register it with `{ database }` and any other options. */
+export const accessTokensPlugin = fp(accessTokens, {
+  name: 'fastify-access-tokens',
+  fastify: '5.x'
+})

@@ -1,0 +1,139 @@
+import formbody from '@fastify/formbody'
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify'
+import { CSRF_FAILED, LOGIN_BAD_CREDENTIALS, LOGIN_USER_NOT_VERIFIED, SESSION_NOT_FOUND } from './errors.js'
+import type { AuthHook, RequireUserOptions } from './hooks.js'
+import type { LifecycleCallback } from './options.js'
+import type { TokenStore } from './store.js'
+import type { Transport } from './transport.js'
+import type { Credentials } from './users.js'
+import { errorResponse, loginBody, noContent, sessionList, sessionParams, tokenResponse } from './schemas.js'
+
+export interface RoutesContext {
+  store: TokenStore
+  transport: Transport
+  requireUser: (options?: RequireUserOptions) => AuthHook
+  authenticate: (credentials: Credentials, request: FastifyRequest) => unknown
+  decorator: string
+  bearer: boolean
+  lifetimeSeconds: number | null
+  requireVerified: boolean
+  sessions: boolean
+  loginConfig: Record<string, unknown>
+  onLogin: LifecycleCallback<unknown> | null
+  onLogout: LifecycleCallback<unknown> | null
+  security: Array<Record<string, string[]>>
+}
+
+interface UserLike { id: unknown, isActive?: unknown, isVerified?: unknown }
+
+// summary, tags and security are OpenAPI keywords that @fastify/swagger reads.
+const documented = (schema: Record<string, unknown>): FastifySchema => schema as FastifySchema
+
+const errors = (...codes: number[]): Record<number, typeof errorResponse> =>
+  Object.fromEntries(codes.map((code) => [code, errorResponse]))
+
+/** Login, logout and the sessions routes, in an encapsulated plugin so `prefix` applies. */
+export async function accessTokenRoutes (app: FastifyInstance, context: RoutesContext): Promise<void> {
+  const { store, transport, requireUser, decorator, security } = context
+  // Form posts only reach these routes; the application's parsers stay its own.
+  await app.register(formbody)
+
+  const userOf = (request: FastifyRequest): UserLike =>
+    (request as unknown as Record<string, UserLike>)[decorator]
+  // Ending one's own sessions is always allowed, even for an inactive user.
+  const anySignedIn = requireUser({ active: false })
+
+  app.post<{ Body: Credentials }>('/login', {
+    config: context.loginConfig,
+    schema: documented({
+      summary: 'Log in with username (email) and password',
+      tags: ['auth'],
+      body: loginBody,
+      response: {
+        200: context.bearer ? tokenResponse : noContent,
+        204: noContent,
+        ...errors(400, 403, 503)
+      }
+    })
+  }, async function login (request, reply) {
+    reply.header('cache-control', 'no-store')
+    if (!transport.isLoginAllowed(request)) throw new CSRF_FAILED()
+    const { username, password } = request.body
+    const user = await context.authenticate({ username, password }, request) as UserLike | null | undefined
+    // Order: credentials, active, verified; an inactive user learns nothing more.
+    if (user === null || user === undefined || user.isActive === false) throw new LOGIN_BAD_CREDENTIALS()
+    if (context.requireVerified && user.isVerified !== true) throw new LOGIN_USER_NOT_VERIFIED()
+
+    const { token, session } = await store.issue(user.id, {
+      userAgent: request.headers['user-agent'] ?? null,
+      ip: request.ip
+    })
+    if (context.onLogin !== null) {
+      try {
+        await context.onLogin(user, request, reply)
+      } catch (error) {
+        // A login the application refused must leave no usable token behind.
+        await store.revokeSession(session.id)
+        throw error
+      }
+    }
+    transport.write(reply, token)
+    if (!context.bearer) return reply.code(204).send()
+    const body: Record<string, unknown> = { access_token: token, token_type: 'bearer' }
+    if (context.lifetimeSeconds !== null) body.expires_in = context.lifetimeSeconds
+    return body
+  })
+
+  async function ended (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    transport.clear(reply)
+    if (context.onLogout !== null) await context.onLogout(userOf(request), request, reply)
+    reply.code(204).send()
+  }
+
+  app.post('/logout', {
+    onRequest: anySignedIn,
+    schema: documented({ summary: 'Log out: delete the token of this request', tags: ['auth'], security, response: { 204: noContent, ...errors(401, 403, 503) } })
+  }, async function logout (request, reply) {
+    await store.revokeSession(request.accessToken!.id)
+    await ended(request, reply)
+  })
+
+  if (!context.sessions) return
+
+  app.get('/sessions', {
+    onRequest: requireUser(),
+    schema: documented({ summary: 'The live sessions of the signed-in user, newest first', tags: ['auth'], security, response: { 200: sessionList, ...errors(401, 503) } })
+  }, async function listSessions (request) {
+    const current = request.accessToken!.id
+    const sessions = await store.list(userOf(request).id)
+    return sessions.map((session) => ({
+      id: session.id,
+      createdAt: session.createdAt,
+      lastUsedAt: session.lastUsedAt,
+      expiresAt: session.expiresAt,
+      userAgent: session.userAgent,
+      ip: session.ip,
+      current: session.id === current
+    }))
+  })
+
+  app.delete<{ Params: { id: string } }>('/sessions/:id', {
+    onRequest: anySignedIn,
+    schema: documented({ summary: 'End one of the signed-in user\'s sessions', tags: ['auth'], security, params: sessionParams, response: { 204: noContent, ...errors(401, 403, 404, 503) } })
+  }, async function deleteSession (request, reply) {
+    const { id } = request.params
+    // Someone else's session and a session that does not exist get the same
+    // answer, so ids cannot be probed.
+    if (!await store.revokeOwnSession(userOf(request).id, id)) throw new SESSION_NOT_FOUND()
+    if (id === request.accessToken!.id) transport.clear(reply)
+    reply.code(204).send()
+  })
+
+  app.post('/logout-all', {
+    onRequest: anySignedIn,
+    schema: documented({ summary: 'Log out everywhere: delete every token of the signed-in user', tags: ['auth'], security, response: { 204: noContent, ...errors(401, 403, 503) } })
+  }, async function logoutAll (request, reply) {
+    await store.revokeAll(userOf(request).id)
+    await ended(request, reply)
+  })
+}

@@ -1,0 +1,266 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
+import { and, eq, inArray, isNull, lt, ne, or, sql, desc, type SQL } from 'drizzle-orm'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Dialect } from './dialects/types.js'
+import type { TokenTable, UserTable } from './tables.js'
+import { generateToken, hashToken, isTokenShaped } from './token.js'
+import { expiryOf, isLive, sessionOf, type Lifetimes, type Session, type TokenRow } from './session.js'
+import { VerifiedCache, type Verified } from './cache.js'
+import { storeUnavailable } from './errors.js'
+
+/** Rows deleted per statement while pruning: short locks, short event-loop turns. */
+const PRUNE_BATCH = 1000
+/** At most one last_used_at write per token per minute (less with a short idle timeout). */
+const TOUCH_INTERVAL_MS = 60_000
+/** Column sizes of the smallest default table (MySQL's). */
+const USER_AGENT_MAX = 512
+const IP_MAX = 64
+
+export interface StoreConfig<User> {
+  dialect: Dialect
+  tokens: TokenTable
+  /** The user table, joined into the token lookup; null when `getUser` is given. */
+  users: UserTable | null
+  getUser: ((userId: never) => Promise<User | null> | User | null) | null
+  lifetimeSeconds: number | null
+  idleTimeoutSeconds: number | null
+  maxTokensPerUser: number | null
+  cache: { ttlSeconds: number, max: number } | null
+  log: FastifyBaseLogger
+}
+
+export interface IssueMetadata {
+  userAgent?: string | null
+  ip?: string | null
+}
+
+type Lookup = (values: { digest: string }) => unknown[] | Promise<unknown[]>
+
+/** Runs a database call; any failure becomes TOKEN_STORE_UNAVAILABLE. */
+async function guarded<T> (work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    throw storeUnavailable(error)
+  }
+}
+
+function truncate (value: string | null | undefined, max: number): string | null {
+  return typeof value === 'string' ? value.slice(0, max) : null
+}
+
+/**
+ * The token store: issue, verify, revoke, list and prune tokens. Every query
+ * is built here, once; the dialect only runs them.
+ */
+export class TokenStore<User = unknown> {
+  readonly #dialect: Dialect
+  readonly #tokens: TokenTable
+  readonly #getUser: StoreConfig<User>['getUser']
+  readonly #lifetimes: Lifetimes
+  readonly #keep: number | null
+  readonly #touchIntervalMs: number
+  readonly #cache: VerifiedCache | null
+  readonly #log: FastifyBaseLogger
+  /** The prepared lookup of the hot path: token row (and user) by digest. */
+  readonly #lookup: Lookup
+  readonly #joined: boolean
+
+  constructor (config: StoreConfig<User>, statementName: string) {
+    this.#dialect = config.dialect
+    this.#tokens = config.tokens
+    this.#getUser = config.getUser
+    this.#lifetimes = {
+      lifetimeMs: config.lifetimeSeconds === null ? null : config.lifetimeSeconds * 1000,
+      idleTimeoutMs: config.idleTimeoutSeconds === null ? null : config.idleTimeoutSeconds * 1000
+    }
+    this.#keep = config.maxTokensPerUser
+    this.#touchIntervalMs = config.idleTimeoutSeconds === null
+      ? TOUCH_INTERVAL_MS
+      : Math.min(TOUCH_INTERVAL_MS, config.idleTimeoutSeconds * 500)
+    this.#cache = config.cache === null ? null : new VerifiedCache(config.cache)
+    this.#log = config.log
+
+    const { db } = config.dialect
+    const tokens = config.tokens
+    const byDigest = eq(tokens.token, sql.placeholder('digest'))
+    // With the user table known, one statement returns the token row and its
+    // user; otherwise the token row alone, and getUser finds the user.
+    this.#joined = config.getUser === null && config.users !== null
+    const query = this.#joined
+      ? db.select({ token: tokens.selection, user: config.users!.selection })
+        .from(tokens.table)
+        .innerJoin(config.users!.table, eq(tokens.userId, config.users!.id))
+        .where(byDigest)
+      : db.select({ token: tokens.selection }).from(tokens.table).where(byDigest)
+    this.#lookup = config.dialect.prepare(query, statementName)
+  }
+
+  /** Creates a token for `userId`; the secret is returned here and never stored. */
+  async issue (userId: unknown, metadata: IssueMetadata = {}): Promise<{ token: string, session: Session }> {
+    if (userId === null || userId === undefined) throw new TypeError('issue() needs a user id')
+    const token = generateToken()
+    const digest = hashToken(token)
+    const keys = this.#tokens.keys
+    const row: TokenRow = {
+      token: digest,
+      userId,
+      createdAt: new Date(Date.now()),
+      lastUsedAt: null,
+      userAgent: keys.userAgent === null ? null : truncate(metadata.userAgent, USER_AGENT_MAX),
+      ip: keys.ip === null ? null : truncate(metadata.ip, IP_MAX)
+    }
+    const values: Record<string, unknown> = {
+      [keys.token as string]: digest,
+      [keys.userId as string]: userId,
+      [keys.createdAt as string]: row.createdAt
+    }
+    if (keys.userAgent !== null) values[keys.userAgent] = row.userAgent
+    if (keys.ip !== null) values[keys.ip] = row.ip
+    await guarded(() => this.#dialect.insertToken({
+      table: this.#tokens.table,
+      token: this.#tokens.token,
+      userId: this.#tokens.userId,
+      createdAt: this.#tokens.createdAt,
+      values,
+      digest,
+      ownerId: userId,
+      keep: this.#keep
+    }))
+    return { token, session: sessionOf(row, this.#lifetimes) }
+  }
+
+  /**
+   * The session and user of a secret, or null when it is malformed, unknown,
+   * expired, or its user is gone. Counts as a use. Does not judge isActive.
+   */
+  async verify (token: string): Promise<Verified<User> | null> {
+    if (typeof token !== 'string' || !isTokenShaped(token)) return null
+    return this.verifyDigest(hashToken(token))
+  }
+
+  /** `verify` for a digest already computed by the caller: the per-request path. */
+  async verifyDigest (digest: string): Promise<Verified<User> | null> {
+    const now = Date.now()
+    let verified = this.#cache?.get(digest, now) as Verified<User> | undefined
+    if (verified === undefined) {
+      const found = await this.#find(digest)
+      if (found === null) return null
+      verified = found
+      this.#cache?.set(digest, verified, now)
+    }
+    if (!isLive(verified.session, now)) {
+      this.#cache?.delete(digest)
+      return null
+    }
+    if (this.#tokens.lastUsedAt !== null) await this.#touch(verified.session, now)
+    return verified
+  }
+
+  async #find (digest: string): Promise<Verified<User> | null> {
+    const rows = await guarded(() => this.#lookup({ digest })) as Array<{ token: TokenRow, user?: User }>
+    if (rows.length === 0) return null
+    const session = sessionOf(rows[0].token, this.#lifetimes)
+    const user = this.#joined ? rows[0].user as User : await this.#getUser!(session.userId as never)
+    if (user === null || user === undefined) return null
+    return { session, user }
+  }
+
+  /**
+   * Records a use at most once per interval per token: a token in steady use
+   * never idles out, and a busy token costs no write per request.
+   */
+  async #touch (session: Session, now: number): Promise<void> {
+    if (session.lastUsedAt !== null && now - session.lastUsedAt.getTime() < this.#touchIntervalMs) return
+    const lastUsedAt = new Date(now)
+    // Update the session first: concurrent requests of a cached token then
+    // see the new time and do not write again.
+    session.lastUsedAt = lastUsedAt
+    session.expiresAt = expiryOf(session.createdAt, lastUsedAt, this.#lifetimes)
+    try {
+      await this.#dialect.write(this.#dialect.db.update(this.#tokens.table)
+        .set({ [this.#tokens.keys.lastUsedAt as string]: lastUsedAt })
+        .where(eq(this.#tokens.token, session.id)))
+    } catch (error) {
+      // A lost last-used time is no reason to refuse a valid token.
+      this.#log.warn({ err: storeUnavailable(error) }, 'access-tokens: could not record the last use of a token')
+    }
+  }
+
+  /** Deletes the token of a secret; true when a row was deleted. */
+  async revoke (token: string): Promise<boolean> {
+    if (typeof token !== 'string' || !isTokenShaped(token)) return false
+    return this.revokeSession(hashToken(token))
+  }
+
+  /** Deletes a session by its id (the digest); true when a row was deleted. */
+  async revokeSession (id: string): Promise<boolean> {
+    if (typeof id !== 'string') return false
+    this.#cache?.delete(id)
+    return await this.#write(eq(this.#tokens.token, id)) > 0
+  }
+
+  /** Deletes a session only when it belongs to `userId`. */
+  async revokeOwnSession (userId: unknown, id: string): Promise<boolean> {
+    const deleted = await this.#write(and(eq(this.#tokens.token, id), eq(this.#tokens.userId, userId))!)
+    if (deleted > 0) this.#cache?.delete(id)
+    return deleted > 0
+  }
+
+  /** Deletes every token of a user, except the session `except`; returns how many. */
+  async revokeAll (userId: unknown, options: { except?: string } = {}): Promise<number> {
+    const except = options.except
+    this.#cache?.deleteUser(userId, except)
+    const ofUser = eq(this.#tokens.userId, userId)
+    return this.#write(except === undefined ? ofUser : and(ofUser, ne(this.#tokens.token, except))!)
+  }
+
+  /** The user's live sessions, newest first. */
+  async list (userId: unknown): Promise<Session[]> {
+    const { db } = this.#dialect
+    const rows = await guarded(() => this.#dialect.all<TokenRow>(db.select(this.#tokens.selection)
+      .from(this.#tokens.table)
+      .where(eq(this.#tokens.userId, userId))
+      .orderBy(desc(this.#tokens.createdAt), desc(this.#tokens.token))))
+    const now = Date.now()
+    return rows.map((row) => sessionOf(row, this.#lifetimes)).filter((session) => isLive(session, now))
+  }
+
+  /**
+   * Deletes expired tokens in batches of PRUNE_BATCH, yielding to the event
+   * loop between them, so a large table never blocks requests or holds a
+   * long lock. Returns how many rows were deleted.
+   */
+  async pruneExpired (): Promise<number> {
+    const expired = this.#expiredCondition(Date.now())
+    if (expired === undefined) return 0
+    const { db } = this.#dialect
+    let deleted = 0
+    for (;;) {
+      const batch = await guarded(() => this.#dialect.all<{ token: string }>(db.select({ token: this.#tokens.token })
+        .from(this.#tokens.table).where(expired).limit(PRUNE_BATCH)))
+      if (batch.length === 0) break
+      deleted += await this.#write(inArray(this.#tokens.token, batch.map((row) => row.token)))
+      if (batch.length < PRUNE_BATCH) break
+      await yieldToEventLoop()
+    }
+    return deleted
+  }
+
+  #expiredCondition (now: number): SQL | undefined {
+    const { lifetimeMs, idleTimeoutMs } = this.#lifetimes
+    const t = this.#tokens
+    const conditions: SQL[] = []
+    if (lifetimeMs !== null) conditions.push(lt(t.createdAt, new Date(now - lifetimeMs)))
+    if (idleTimeoutMs !== null && t.lastUsedAt !== null) {
+      const idleSince = new Date(now - idleTimeoutMs)
+      conditions.push(or(lt(t.lastUsedAt, idleSince), and(isNull(t.lastUsedAt), lt(t.createdAt, idleSince)))!)
+    }
+    return conditions.length === 0 ? undefined : or(...conditions)
+  }
+
+  async #write (where: SQL): Promise<number> {
+    const { db } = this.#dialect
+    return guarded(() => this.#dialect.write(db.delete(this.#tokens.table).where(where)))
+  }
+}

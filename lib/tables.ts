@@ -1,0 +1,104 @@
+import { getTableColumns, getTableName, type Column } from 'drizzle-orm'
+import { INVALID_OPTION } from './errors.js'
+import type { AnyTable } from './dialects/types.js'
+
+// Tables are matched by SQL column names, so a user's own table may name its
+// TypeScript properties as it likes.
+
+/** The access-token table's columns the store uses; the optional ones may be missing. */
+export interface TokenTable {
+  table: AnyTable
+  name: string
+  token: Column
+  userId: Column
+  createdAt: Column
+  lastUsedAt: Column | null
+  userAgent: Column | null
+  ip: Column | null
+  /** Property name of each column, to build rows for inserts and updates. */
+  keys: Record<'token' | 'userId' | 'createdAt' | 'lastUsedAt' | 'userAgent' | 'ip', string | null>
+  /** The columns to select for a session, by property name. */
+  selection: Record<string, Column>
+}
+
+/** The user table's columns the built-in authenticate and getUser use. */
+export interface UserTable {
+  table: AnyTable
+  id: Column
+  email: Column
+  hashedPassword: Column
+  keys: Record<'id' | 'email' | 'hashedPassword', string> & Partial<Record<'isActive' | 'isVerified' | 'isSuperuser', string>>
+  /** Every column but the password hash: what becomes `request.user`. */
+  selection: Record<string, Column>
+}
+
+function columnsBySqlName (table: AnyTable): Map<string, [string, Column]> {
+  const byName = new Map<string, [string, Column]>()
+  for (const [key, column] of Object.entries(getTableColumns(table)) as Array<[string, Column]>) {
+    byName.set(column.name, [key, column])
+  }
+  return byName
+}
+
+/** The token table's columns, or INVALID_OPTION('tokens') when a required one is missing. */
+export function resolveTokenTable (table: AnyTable): TokenTable {
+  const columns = columnsBySqlName(table)
+  const required = (name: string): [string, Column] => {
+    const found = columns.get(name)
+    if (found === undefined) throw new INVALID_OPTION('tokens', `the table has no "${name}" column`)
+    return found
+  }
+  const optional = (name: string): [string, Column] | [null, null] => columns.get(name) ?? [null, null]
+  const token = required('token')
+  const userId = required('user_id')
+  const createdAt = required('created_at')
+  const lastUsedAt = optional('last_used_at')
+  const userAgent = optional('user_agent')
+  const ip = optional('ip')
+  const selection: Record<string, Column> = { token: token[1], userId: userId[1], createdAt: createdAt[1] }
+  if (lastUsedAt[1] !== null) selection.lastUsedAt = lastUsedAt[1]
+  if (userAgent[1] !== null) selection.userAgent = userAgent[1]
+  if (ip[1] !== null) selection.ip = ip[1]
+  return {
+    table,
+    name: getTableName(table),
+    token: token[1],
+    userId: userId[1],
+    createdAt: createdAt[1],
+    lastUsedAt: lastUsedAt[1],
+    userAgent: userAgent[1],
+    ip: ip[1],
+    keys: {
+      token: token[0],
+      userId: userId[0],
+      createdAt: createdAt[0],
+      lastUsedAt: lastUsedAt[0],
+      userAgent: userAgent[0],
+      ip: ip[0]
+    },
+    selection
+  }
+}
+
+/** The user table's columns, or INVALID_OPTION('users') when a required one is missing. */
+export function resolveUserTable (table: AnyTable): UserTable {
+  const columns = columnsBySqlName(table)
+  const required = (name: string): [string, Column] => {
+    const found = columns.get(name)
+    if (found === undefined) throw new INVALID_OPTION('users', `the table has no "${name}" column`)
+    return found
+  }
+  const id = required('id')
+  const email = required('email')
+  const hashedPassword = required('hashed_password')
+  const keys: UserTable['keys'] = { id: id[0], email: email[0], hashedPassword: hashedPassword[0] }
+  for (const [sqlName, key] of [['is_active', 'isActive'], ['is_verified', 'isVerified'], ['is_superuser', 'isSuperuser']] as const) {
+    const found = columns.get(sqlName)
+    if (found !== undefined) keys[key] = found[0]
+  }
+  const selection: Record<string, Column> = {}
+  for (const [key, column] of columns.values()) {
+    if (column !== hashedPassword[1]) selection[key] = column
+  }
+  return { table, id: id[1], email: email[1], hashedPassword: hashedPassword[1], keys, selection }
+}

@@ -1,0 +1,43 @@
+import type { AuthHook, RequireUserOptions } from './hooks.js'
+import type { Session } from './session.js'
+import type { IssueMetadata } from './store.js'
+import type { DefaultUser } from './users.js'
+
+/**
+ * Declare your user type once, the way @fastify/jwt does:
+ *
+ *   declare module 'fastify-access-tokens' {
+ *     interface FastifyAccessTokens { user: MyUser }
+ *   }
+ */
+
+export interface FastifyAccessTokens {}
+
+/** The type of `request.user`: your declared user, or the default table's. */
+export type AccessTokenUser = FastifyAccessTokens extends { user: infer User } ? User : DefaultUser
+
+/** `app.accessTokens`: the token store. Every method is async. */
+export interface AccessTokensApi {
+  issue(userId: unknown, metadata?: IssueMetadata): Promise<{ token: string, session: Session }>
+  verify(token: string): Promise<{ session: Session, user: AccessTokenUser } | null>
+  revoke(token: string): Promise<boolean>
+  revokeSession(id: string): Promise<boolean>
+  revokeAll(userId: unknown, options?: { except?: string }): Promise<number>
+  list(userId: unknown): Promise<Session[]>
+  pruneExpired(): Promise<number>
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user: AccessTokenUser | null
+    accessToken: Session | null
+  }
+  interface FastifyInstance {
+    authenticate: AuthHook
+    requireUser(options?: RequireUserOptions): AuthHook
+    accessTokens: AccessTokensApi
+  }
+  interface FastifyContextConfig {
+    auth?: boolean | RequireUserOptions
+  }
+}

@@ -1,0 +1,103 @@
+import { eq, sql } from 'drizzle-orm'
+import { dialectOf, type AnyDatabase, type Dialect } from './dialects/index.js'
+import { resolveUserTable, type UserTable } from './tables.js'
+import { hashPassword, timingDummyHash, verifyPassword } from './password.js'
+import { storeUnavailable, USER_ALREADY_EXISTS } from './errors.js'
+import type { AnyTable } from './dialects/types.js'
+
+/** The user object of the default table: never the password hash. */
+export interface DefaultUser {
+  id: string
+  email: string
+  isActive: boolean
+  isSuperuser: boolean
+  isVerified: boolean
+}
+
+export interface Credentials {
+  username: string
+  password: string
+}
+
+export interface NewUser {
+  email: string
+  password: string
+  isActive?: boolean
+  isVerified?: boolean
+  isSuperuser?: boolean
+}
+
+/** Emails are stored and looked up lower-cased, so lookups ignore case. */
+export function normalizeEmail (email: string): string {
+  return email.trim().toLowerCase()
+}
+
+/** The dialect of `database`, or a TypeError naming what was given. */
+export function requireDialect (database: AnyDatabase): Dialect {
+  const dialect = dialectOf(database)
+  if (dialect === null) throw new TypeError('expected a Drizzle database: better-sqlite3, node-postgres or mysql2')
+  return dialect
+}
+
+/**
+ * Inserts a user with a hashed password into the default (or given) user
+ * table and returns the user object. A taken email is USER_ALREADY_EXISTS.
+ */
+export async function createUser<User = DefaultUser> (database: AnyDatabase, input: NewUser, options: { users?: AnyTable } = {}): Promise<User> {
+  const dialect = requireDialect(database)
+  const users = resolveUserTable(options.users ?? dialect.defaults.users)
+  if (typeof input?.email !== 'string' || normalizeEmail(input.email) === '') throw new TypeError('createUser() needs an email')
+  const email = normalizeEmail(input.email)
+  const values: Record<string, unknown> = {
+    [users.keys.email]: email,
+    [users.keys.hashedPassword]: await hashPassword(input.password)
+  }
+  for (const flag of ['isActive', 'isVerified', 'isSuperuser'] as const) {
+    const key = users.keys[flag]
+    if (key !== undefined && input[flag] !== undefined) values[key] = input[flag] === true
+  }
+  try {
+    await dialect.write(dialect.db.insert(users.table).values(values))
+  } catch (error) {
+    if (dialect.isUniqueViolation(error)) throw new USER_ALREADY_EXISTS()
+    throw storeUnavailable(error)
+  }
+  // Read the row back: ids may come from the database (auto-increment).
+  const [user] = await dialect.all<User>(dialect.db.select(users.selection).from(users.table).where(eq(users.email, email)))
+  return user
+}
+
+export type Authenticate<User> = (credentials: Credentials) => Promise<User | null>
+
+/**
+ * The built-in `authenticate`: finds the user by email, checks the password,
+ * refuses inactive users. An unknown email still costs one password check,
+ * so the answer time does not reveal which emails exist.
+ */
+export function defaultAuthenticate<User> (dialect: Dialect, users: UserTable, statementName: string): Authenticate<User> {
+  const byEmail = dialect.prepare<Record<string, unknown>>(
+    dialect.db.select({ ...users.selection, [HASH]: users.hashedPassword })
+      .from(users.table)
+      .where(eq(users.email, sql.placeholder('email'))),
+    statementName)
+  const activeKey = users.keys.isActive
+  return async function authenticate ({ username, password }) {
+    let rows: Array<Record<string, unknown>>
+    try {
+      rows = await byEmail({ email: normalizeEmail(username) })
+    } catch (error) {
+      throw storeUnavailable(error)
+    }
+    if (rows.length === 0) {
+      await verifyPassword(password, await timingDummyHash())
+      return null
+    }
+    const { [HASH]: hash, ...user } = rows[0]
+    if (!await verifyPassword(password, hash as string)) return null
+    if (activeKey !== undefined && user[activeKey] === false) return null
+    return user as User
+  }
+}
+
+/** The selection key of the password hash; no user column can be named so. */
+const HASH = '__accessTokensPasswordHash'
