@@ -20,8 +20,8 @@ export {
   USER_ALREADY_EXISTS,
   INVALID_OPTION
 } from './lib/errors.js'
-export type { AccessTokensOptions, CookieOptions, RoutesOptions, CacheOptions, AuthenticateFunction, GetUserFunction, LifecycleCallback } from './lib/options.js'
+export type { AccessTokensOptions, DrizzleDatabase, CookieOptions, RoutesOptions, CacheOptions, AuthenticateFunction, GetUserFunction, LifecycleCallback } from './lib/options.js'
 export type { RequireUserOptions, AuthHook } from './lib/hooks.js'
 export type { Session } from './lib/session.js'
 export type { IssueMetadata } from './lib/store.js'
-export type { FastifyAccessTokens, AccessTokenUser, AccessTokensApi } from './lib/types.js'
+export type { FastifyAccessTokens, AccessTokenUser, ProvidedUser, AccessTokensApi } from './lib/types.js'

@@ -33,9 +33,10 @@ const SECRET_LIKE = /[A-Za-z0-9_-]{43,}/g
 /** The database error without anything that could be a secret or a digest. */
 function scrubbedCause (error: unknown): Error {
   // Drizzle wraps driver errors in a DrizzleQueryError whose message quotes
-  // the SQL parameters; the driver's own error is its cause.
-  let root = error as { cause?: unknown, name?: string, message?: string, code?: unknown }
-  if (root?.name === 'DrizzleQueryError' && root.cause !== undefined) {
+  // the SQL parameters (user ids, IP addresses...); the driver's own error is
+  // its cause. Its name is plain 'Error', so it is known by its query and params.
+  let root = error as { cause?: unknown, name?: string, message?: string, code?: unknown, query?: unknown, params?: unknown }
+  if (root?.cause !== undefined && (root.name === 'DrizzleQueryError' || (typeof root.query === 'string' && Array.isArray(root.params)))) {
     root = root.cause as typeof root
   }
   const message = String(root?.message ?? root).replace(SECRET_LIKE, '[redacted]')

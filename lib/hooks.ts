@@ -29,9 +29,27 @@ function unauthorized (reply: FastifyReply, tokenPresented: boolean): Error {
   return new UNAUTHORIZED()
 }
 
+const REQUIRE_USER_KEYS = new Set(['optional', 'active', 'verified', 'superuser'])
+
+/**
+ * Throws a TypeError naming `where` unless `options` are requireUser options.
+ * A misspelt or non-boolean requirement (`{ superusr: true }`,
+ * `{ verified: 'yes' }`) would otherwise guard a route less than meant.
+ */
+export function checkRequireUserOptions (options: unknown, where: string): asserts options is RequireUserOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${where} must be requireUser options: { optional, active, verified, superuser }`)
+  }
+  for (const [key, value] of Object.entries(options)) {
+    if (!REQUIRE_USER_KEYS.has(key)) throw new TypeError(`${where}: unknown option ${key}`)
+    if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`${where}: ${key} must be true or false`)
+  }
+}
+
 /** Builds `requireUser(options)` hooks that share one store, transport and decorator. */
 export function createGuards (store: TokenStore, transport: Transport, decorator: string): (options?: RequireUserOptions) => AuthHook {
   return function requireUser (options = {}) {
+    checkRequireUserOptions(options, 'requireUser options')
     const optional = options.optional === true
     const active = options.active !== false
     const verified = options.verified === true

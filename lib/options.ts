@@ -1,5 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { MySqlDatabase } from 'drizzle-orm/mysql-core'
+import type { PgDatabase } from 'drizzle-orm/pg-core'
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
 import { INVALID_OPTION } from './errors.js'
+import type { AccessTokenUser, ProvidedUser } from './types.js'
 import type { AnyTable } from './dialects/types.js'
 import type { Credentials } from './users.js'
 
@@ -32,11 +36,26 @@ export type AuthenticateFunction<User> = (credentials: Credentials, request: Fas
 export type GetUserFunction<User> = (userId: never) => Promise<User | null | undefined> | User | null | undefined
 export type LifecycleCallback<User> = (user: User, request: FastifyRequest, reply: FastifyReply) => Promise<void> | void
 
-export interface AccessTokensOptions<User = unknown> {
-  /** A Drizzle database: better-sqlite3, node-postgres or mysql2. */
+/**
+ * A Drizzle database the plugin can use: SQLite on a synchronous driver
+ * (better-sqlite3), PostgreSQL (node-postgres) or MySQL (mysql2). The
+ * driver's own connection is not one: wrap it with Drizzle's `drizzle()`.
+ */
+export type DrizzleDatabase =
+  | BaseSQLiteDatabase<'sync', any, any, any>
+  | PgDatabase<any, any, any>
+  | MySqlDatabase<any, any, any, any>
 
-  database: any
+/**
+ * The plugin's options. `authenticate` and `getUser` return, and `onLogin`
+ * and `onLogout` receive, the user type declared through `FastifyAccessTokens`.
+ */
+export interface AccessTokensOptions {
+  /** A Drizzle database: better-sqlite3, node-postgres or mysql2. */
+  database: DrizzleDatabase
+  /** The access-token table (see defineAccessTokenTable). */
   tokens?: AnyTable
+  /** The user table; false when both authenticate and getUser are given. */
   users?: AnyTable | false
   lifetimeSeconds?: number | null
   idleTimeoutSeconds?: number | null
@@ -45,15 +64,15 @@ export interface AccessTokensOptions<User = unknown> {
   cookie?: boolean | CookieOptions
   trustedOrigins?: string[]
   routes?: false | RoutesOptions
-  authenticate?: AuthenticateFunction<User>
-  getUser?: GetUserFunction<User>
+  authenticate?: AuthenticateFunction<ProvidedUser>
+  getUser?: GetUserFunction<ProvidedUser>
   requireVerified?: boolean
   decorator?: string
   hook?: 'onRequest' | 'preHandler'
   cache?: boolean | CacheOptions
   pruneIntervalSeconds?: number | null
-  onLogin?: LifecycleCallback<User>
-  onLogout?: LifecycleCallback<User>
+  onLogin?: LifecycleCallback<AccessTokenUser>
+  onLogout?: LifecycleCallback<AccessTokenUser>
 }
 
 /** The options after validation, with every default filled in. */

@@ -6,10 +6,11 @@ import { dialectOf } from './dialects/index.js'
 import { resolveTokenTable, resolveUserTable } from './tables.js'
 import { TokenStore } from './store.js'
 import { createTransport } from './transport.js'
-import { createGuards, type RequireUserOptions } from './hooks.js'
+import { checkRequireUserOptions, createGuards } from './hooks.js'
 import { accessTokenRoutes } from './routes.js'
 import { defaultAuthenticate } from './users.js'
 import { INVALID_OPTION } from './errors.js'
+import { openApiSupport } from './openapi.js'
 import type { AccessTokensApi } from './types.js'
 
 /** Numbers plugin instances, so their prepared statements get names of their own. */
@@ -64,23 +65,26 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
   app.decorate('authenticate', requireUser())
   app.decorate('requireUser', requireUser)
 
-  const security: Array<Record<string, string[]>> = [
-    ...(options.bearer ? [{ bearerAuth: [] }] : []),
-    ...(options.cookie === null ? [] : [{ cookieAuth: [] }])
-  ]
+  // With @fastify/swagger registered first, the document shows the schemes.
+  const openapi = openApiSupport(app, {
+    bearer: options.bearer,
+    cookieName: options.cookie === null ? null : options.cookie.name,
+    routes: options.routes !== null
+  })
 
   // `config: { auth: ... }` protects a route without naming a hook.
   const phase = options.hook
   app.addHook('onRoute', function attachAuthHook (route: RouteOptions) {
     const auth = (route.config as { auth?: unknown } | undefined)?.auth
     if (auth === undefined || auth === false) return
-    if (auth !== true && (typeof auth !== 'object' || auth === null)) {
+    if (auth !== true && (typeof auth !== 'object' || auth === null || Array.isArray(auth))) {
       throw new TypeError(`config.auth of ${route.method} ${route.url} must be true, false or requireUser options`)
     }
-    const guard = requireUser(auth === true ? {} : auth as RequireUserOptions)
+    if (auth !== true) checkRequireUserOptions(auth, `config.auth of ${route.method} ${route.url}`)
+    const guard = requireUser(auth === true ? {} : auth)
     const existing = route[phase]
     route[phase] = existing === undefined ? [guard] : [guard].concat(existing as never)
-    route.schema = { security, ...route.schema } as RouteOptions['schema']
+    if (openapi.markAuthRoutes) route.schema = { security: openapi.security, ...route.schema } as RouteOptions['schema']
   })
 
   if (options.routes !== null) {
@@ -98,7 +102,8 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
       loginConfig: options.routes.loginConfig,
       onLogin: options.onLogin,
       onLogout: options.onLogout,
-      security
+      security: openapi.security,
+      routeConfig: openapi.routeConfig
     })
   }
 

@@ -22,6 +22,8 @@ export interface RoutesContext {
   onLogin: LifecycleCallback<unknown> | null
   onLogout: LifecycleCallback<unknown> | null
   security: Array<Record<string, string[]>>
+  /** Config of every route here: @fastify/swagger's swaggerTransform, when registered. */
+  routeConfig: Record<string, unknown>
 }
 
 interface UserLike { id: unknown, isActive?: unknown, isVerified?: unknown }
@@ -29,12 +31,22 @@ interface UserLike { id: unknown, isActive?: unknown, isVerified?: unknown }
 // summary, tags and security are OpenAPI keywords that @fastify/swagger reads.
 const documented = (schema: Record<string, unknown>): FastifySchema => schema as FastifySchema
 
-const errors = (...codes: number[]): Record<number, typeof errorResponse> =>
-  Object.fromEntries(codes.map((code) => [code, errorResponse]))
+// What each error status means on these routes; @fastify/swagger shows a
+// response schema's description as the response's.
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'A missing or invalid field, LOGIN_BAD_CREDENTIALS or LOGIN_USER_NOT_VERIFIED',
+  401: 'UNAUTHORIZED: no valid access token',
+  403: 'CSRF_FAILED: a cookie-authenticated request from a foreign origin',
+  404: 'SESSION_NOT_FOUND: not one of the caller\'s sessions',
+  503: 'TOKEN_STORE_UNAVAILABLE: the database failed'
+}
+
+const errors = (...codes: number[]): Record<number, typeof errorResponse & { description: string }> =>
+  Object.fromEntries(codes.map((code) => [code, { ...errorResponse, description: ERROR_DESCRIPTIONS[code] }]))
 
 /** Login, logout and the sessions routes, in an encapsulated plugin so `prefix` applies. */
 export async function accessTokenRoutes (app: FastifyInstance, context: RoutesContext): Promise<void> {
-  const { store, transport, requireUser, decorator, security } = context
+  const { store, transport, requireUser, decorator, security, routeConfig: config } = context
   // Form posts only reach these routes; the application's parsers stay its own.
   await app.register(formbody)
 
@@ -44,10 +56,12 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
   const anySignedIn = requireUser({ active: false })
 
   app.post<{ Body: Credentials }>('/login', {
-    config: context.loginConfig,
+    config: { ...config, ...context.loginConfig },
     schema: documented({
       summary: 'Log in with username (email) and password',
       tags: ['auth'],
+      // Both parsers are registered here; the document lists both.
+      consumes: ['application/json', 'application/x-www-form-urlencoded'],
       body: loginBody,
       response: {
         200: context.bearer ? tokenResponse : noContent,
@@ -92,6 +106,7 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
 
   app.post('/logout', {
     onRequest: anySignedIn,
+    config,
     schema: documented({ summary: 'Log out: delete the token of this request', tags: ['auth'], security, response: { 204: noContent, ...errors(401, 403, 503) } })
   }, async function logout (request, reply) {
     await store.revokeSession(request.accessToken!.id)
@@ -102,6 +117,7 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
 
   app.get('/sessions', {
     onRequest: requireUser(),
+    config,
     schema: documented({ summary: 'The live sessions of the signed-in user, newest first', tags: ['auth'], security, response: { 200: sessionList, ...errors(401, 503) } })
   }, async function listSessions (request) {
     const current = request.accessToken!.id
@@ -119,6 +135,7 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
 
   app.delete<{ Params: { id: string } }>('/sessions/:id', {
     onRequest: anySignedIn,
+    config,
     schema: documented({ summary: 'End one of the signed-in user\'s sessions', tags: ['auth'], security, params: sessionParams, response: { 204: noContent, ...errors(401, 403, 404, 503) } })
   }, async function deleteSession (request, reply) {
     const { id } = request.params
@@ -131,6 +148,7 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
 
   app.post('/logout-all', {
     onRequest: anySignedIn,
+    config,
     schema: documented({ summary: 'Log out everywhere: delete every token of the signed-in user', tags: ['auth'], security, response: { 204: noContent, ...errors(401, 403, 503) } })
   }, async function logoutAll (request, reply) {
     await store.revokeAll(userOf(request).id)

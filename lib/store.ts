@@ -8,8 +8,14 @@ import { expiryOf, isLive, sessionOf, type Lifetimes, type Session, type TokenRo
 import { VerifiedCache, type Verified } from './cache.js'
 import { storeUnavailable } from './errors.js'
 
-/** Rows deleted per statement while pruning: short locks, short event-loop turns. */
-const PRUNE_BATCH = 1000
+/**
+ * Rows deleted per statement while pruning: short locks, short event-loop
+ * turns. Each row deleted dirties a page of the token index and one of the
+ * user index wherever its random keys fall; a batch must stay well within
+ * SQLite's default page cache (2 MB), or it spills and one statement blocks
+ * for a hundred milliseconds and more.
+ */
+const PRUNE_BATCH = 100
 /** At most one last_used_at write per token per minute (less with a short idle timeout). */
 const TOUCH_INTERVAL_MS = 60_000
 /** Column sizes of the smallest default table (MySQL's). */
@@ -35,6 +41,8 @@ export interface IssueMetadata {
 }
 
 type Lookup = (values: { digest: string }) => unknown[] | Promise<unknown[]>
+/** A row of the token lookup: the token's columns, and its user's when the user table is joined. */
+interface LookupRow<User> { token: TokenRow, user?: User }
 
 /** Runs a database call; any failure becomes TOKEN_STORE_UNAVAILABLE. */
 async function guarded<T> (work: () => T | Promise<T>): Promise<T> {
@@ -139,39 +147,44 @@ export class TokenStore<User = unknown> {
     return this.verifyDigest(hashToken(token))
   }
 
-  /** `verify` for a digest already computed by the caller: the per-request path. */
+  /**
+   * `verify` for a digest already computed by the caller: the per-request
+   * path. One async function, awaiting only what is pending: better-sqlite3
+   * answers at once, and a recent enough last use needs no write.
+   */
   async verifyDigest (digest: string): Promise<Verified<User> | null> {
     const now = Date.now()
     let verified = this.#cache?.get(digest, now) as Verified<User> | undefined
     if (verified === undefined) {
-      const found = await this.#find(digest)
-      if (found === null) return null
-      verified = found
+      let rows: LookupRow<User>[]
+      try {
+        const found = this.#lookup({ digest }) as LookupRow<User>[] | Promise<LookupRow<User>[]>
+        rows = Array.isArray(found) ? found : await found
+      } catch (error) {
+        throw storeUnavailable(error)
+      }
+      if (rows.length === 0) return null
+      const session = sessionOf(rows[0].token, this.#lifetimes)
+      const user = this.#joined ? rows[0].user as User : await this.#getUser!(session.userId as never)
+      if (user === null || user === undefined) return null
+      verified = { session, user }
       this.#cache?.set(digest, verified, now)
     }
-    if (!isLive(verified.session, now)) {
+    const session = verified.session
+    if (!isLive(session, now)) {
       this.#cache?.delete(digest)
       return null
     }
-    if (this.#tokens.lastUsedAt !== null) await this.#touch(verified.session, now)
+    // A use is recorded at most once per interval per token: a token in
+    // steady use never idles out, and a busy token costs no write per request.
+    if (this.#tokens.lastUsedAt !== null && (session.lastUsedAt === null || now - session.lastUsedAt.getTime() >= this.#touchIntervalMs)) {
+      await this.#touch(session, now)
+    }
     return verified
   }
 
-  async #find (digest: string): Promise<Verified<User> | null> {
-    const rows = await guarded(() => this.#lookup({ digest })) as Array<{ token: TokenRow, user?: User }>
-    if (rows.length === 0) return null
-    const session = sessionOf(rows[0].token, this.#lifetimes)
-    const user = this.#joined ? rows[0].user as User : await this.#getUser!(session.userId as never)
-    if (user === null || user === undefined) return null
-    return { session, user }
-  }
-
-  /**
-   * Records a use at most once per interval per token: a token in steady use
-   * never idles out, and a busy token costs no write per request.
-   */
+  /** Records a use of the token now. */
   async #touch (session: Session, now: number): Promise<void> {
-    if (session.lastUsedAt !== null && now - session.lastUsedAt.getTime() < this.#touchIntervalMs) return
     const lastUsedAt = new Date(now)
     // Update the session first: concurrent requests of a cached token then
     // see the new time and do not write again.

@@ -16,6 +16,12 @@ export interface FastifyAccessTokens {}
 /** The type of `request.user`: your declared user, or the default table's. */
 export type AccessTokenUser = FastifyAccessTokens extends { user: infer User } ? User : DefaultUser
 
+/**
+ * What your own `authenticate` and `getUser` return: your declared user, or,
+ * while you have declared none, any object with an `id`.
+ */
+export type ProvidedUser = FastifyAccessTokens extends { user: infer User } ? User : { id: unknown }
+
 /** `app.accessTokens`: the token store. Every method is async. */
 export interface AccessTokensApi {
   issue(userId: unknown, metadata?: IssueMetadata): Promise<{ token: string, session: Session }>

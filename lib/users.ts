@@ -4,6 +4,7 @@ import { resolveUserTable, type UserTable } from './tables.js'
 import { hashPassword, timingDummyHash, verifyPassword } from './password.js'
 import { storeUnavailable, USER_ALREADY_EXISTS } from './errors.js'
 import type { AnyTable } from './dialects/types.js'
+import type { DrizzleDatabase } from './options.js'
 
 /** The user object of the default table: never the password hash. */
 export interface DefaultUser {
@@ -43,7 +44,7 @@ export function requireDialect (database: AnyDatabase): Dialect {
  * Inserts a user with a hashed password into the default (or given) user
  * table and returns the user object. A taken email is USER_ALREADY_EXISTS.
  */
-export async function createUser<User = DefaultUser> (database: AnyDatabase, input: NewUser, options: { users?: AnyTable } = {}): Promise<User> {
+export async function createUser<User = DefaultUser> (database: DrizzleDatabase, input: NewUser, options: { users?: AnyTable } = {}): Promise<User> {
   const dialect = requireDialect(database)
   const users = resolveUserTable(options.users ?? dialect.defaults.users)
   if (typeof input?.email !== 'string' || normalizeEmail(input.email) === '') throw new TypeError('createUser() needs an email')

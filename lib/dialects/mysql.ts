@@ -1,4 +1,5 @@
-import { desc, eq, is } from 'drizzle-orm'
+import { createHash } from 'node:crypto'
+import { desc, eq, is, sql } from 'drizzle-orm'
 import { MySqlTable } from 'drizzle-orm/mysql-core'
 import { driverError, type Dialect, type AnyDatabase, type AnyQuery, type AnyTable, type TokenInsert } from './types.js'
 import { users, accessTokens } from '../schema/mysql.js'
@@ -8,6 +9,18 @@ import { retry } from './retry.js'
 /** InnoDB resolves a deadlock by rolling one transaction back; it is safe to run again. */
 function isDeadlock (error: unknown): boolean {
   return driverError(error).code === 'ER_LOCK_DEADLOCK'
+}
+
+/** How long a login waits for the other logins of its user before going ahead on row locks alone. */
+const LOCK_WAIT_SECONDS = 10
+
+/**
+ * The name of a user's login lock. MySQL names are at most 64 characters,
+ * so the owner (of any id type and length) is hashed.
+ */
+function lockName (insert: TokenInsert): string {
+  const owner = createHash('sha256').update(String(insert.ownerId)).digest('base64url')
+  return `access-tokens:${owner}`
 }
 
 /** mysql2: affectedRows for writes, row locks for the per-user limit, no LIMIT inside IN (...). */
@@ -32,20 +45,32 @@ export function mysqlDialect (db: AnyDatabase): Dialect {
         return
       }
       const keep = insert.keep
+      const lock = lockName(insert)
       await retry(() => db.transaction(async (tx: AnyDatabase) => {
-        // Locking the owner's rows (and the index gap where new ones go)
-        // first makes concurrent logins of one user take turns, so each
-        // counts what the others committed. Two logins of a user without
-        // tokens can deadlock on that gap; InnoDB rolls one back and it runs
-        // again.
-        const owned: Array<{ token: string }> = await tx.select({ token: insert.token }).from(insert.table)
-          .where(eq(insert.userId, insert.ownerId))
-          .orderBy(desc(insert.createdAt), desc(insert.token))
-          .for('update')
-        await tx.insert(insert.table).values(insert.values)
-        // MySQL refuses LIMIT inside IN (...): the rows to keep come from the
-        // locked read above instead.
-        await deleteAllBut(tx, insert, owned.slice(0, keep - 1).map((row) => row.token))
+        // Concurrent logins of one user first queue on a named lock, as on
+        // PostgreSQL's advisory lock: the locking read below alone lets
+        // those of a user without tokens share the index gap, and many
+        // logins at once then deadlock again and again. The lock only
+        // orders them; should the wait time out, the locking read and the
+        // deadlock retry still keep the limit.
+        await tx.execute(sql`select get_lock(${lock}, ${LOCK_WAIT_SECONDS})`)
+        try {
+          // Locking the owner's rows makes each login count what the others
+          // committed, even the one that released the named lock just before
+          // its commit.
+          const owned: Array<{ token: string }> = await tx.select({ token: insert.token }).from(insert.table)
+            .where(eq(insert.userId, insert.ownerId))
+            .orderBy(desc(insert.createdAt), desc(insert.token))
+            .for('update')
+          await tx.insert(insert.table).values(insert.values)
+          // MySQL refuses LIMIT inside IN (...): the rows to keep come from the
+          // locked read above instead.
+          await deleteAllBut(tx, insert, owned.slice(0, keep - 1).map((row) => row.token))
+        } finally {
+          // A named lock belongs to the connection, which goes back to the
+          // pool: release it whatever happened.
+          await tx.execute(sql`select release_lock(${lock})`)
+        }
       }), isDeadlock, 5)
     },
     isUniqueViolation (error: unknown) {

@@ -52,8 +52,11 @@ export interface Dialect {
   migrate(migrationsFolder: string, migrationsTable: string): Promise<void>
 }
 
-/** The driver's error under Drizzle's DrizzleQueryError, which quotes the SQL. */
+/**
+ * The driver's error under Drizzle's DrizzleQueryError, which quotes the SQL.
+ * better-sqlite3's synchronous calls throw the driver's error unwrapped.
+ */
 export function driverError (error: unknown): { code?: unknown } {
-  const wrapped = error as { cause?: { code?: unknown } }
-  return wrapped?.cause ?? {}
+  const wrapped = error as { cause?: { code?: unknown }, code?: unknown }
+  return wrapped.cause ?? wrapped
 }

@@ -1,0 +1,102 @@
+// Creates and fills the bench's databases: the plugin's own migrations, then
+// users and token rows inserted in bulk with plain prepared statements.
+import { randomBytes, randomUUID } from 'node:crypto'
+import Database from 'better-sqlite3'
+import pg from 'pg'
+import { drizzle as sqliteDrizzle } from 'drizzle-orm/better-sqlite3'
+import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres'
+import { migrate, generateToken, hashToken } from '../../dist/index.js'
+
+// No user logs in during the bench; the column only has to be filled.
+const NO_PASSWORD = 'no-login-in-the-bench'
+const CHUNK = 50_000
+
+/**
+ * A SQLite database of `users` users and `rows` tokens, `known` of them with
+ * secrets returned to the caller, spread evenly through the table. With
+ * `expiredShare`, every so many rows were created before the lifetime began.
+ */
+export async function createSqliteDatabase (file, { rows, users = 1000, known = 1, lifetimeSeconds, expiredShare = 0 }) {
+  const db = new Database(file)
+  db.pragma('journal_mode = WAL')
+  // The loader's connection only: a fast bulk load, not what the servers use.
+  db.pragma('synchronous = OFF')
+  db.pragma('cache_size = -262144')
+  await migrate(sqliteDrizzle(db))
+
+  const userIds = Array.from({ length: users }, () => randomUUID())
+  const insertUser = db.prepare('insert into user (id, email, hashed_password, is_active, is_superuser, is_verified) values (?, ?, ?, 1, 0, 1)')
+  db.transaction(() => {
+    userIds.forEach((id, i) => insertUser.run(id, `user${i}@example.com`, NO_PASSWORD))
+  })()
+
+  const insertToken = db.prepare('insert into access_token (token, user_id, created_at) values (?, ?, ?)')
+  const now = Date.now()
+  const lifetimeMs = lifetimeSeconds * 1000
+  const step = Math.max(1, Math.floor(rows / known))
+  const expiredEvery = expiredShare > 0 ? Math.round(1 / expiredShare) : 0
+  const secrets = []
+  const tokenUsers = []
+  for (let start = 0; start < rows; start += CHUNK) {
+    db.transaction(() => {
+      for (let i = start; i < Math.min(rows, start + CHUNK); i++) {
+        const userId = userIds[i % users]
+        let digest
+        if (i % step === 0 && secrets.length < known) {
+          const secret = generateToken()
+          secrets.push(secret)
+          tokenUsers.push(userId)
+          digest = hashToken(secret)
+        } else {
+          digest = randomBytes(32).toString('base64url')
+        }
+        const expired = expiredEvery > 0 && i % expiredEvery === expiredEvery - 1 && i % step !== 0
+        const createdAt = expired ? now - lifetimeMs - 60_000 - (i % 3_600_000) : now - (i % 600_000)
+        insertToken.run(digest, userId, createdAt)
+      }
+    })()
+  }
+  db.pragma('wal_checkpoint(TRUNCATE)')
+  db.close()
+  return { secrets, tokenUsers, userIds }
+}
+
+/** A fresh PostgreSQL database next to `adminUrl`'s, migrated and filled; `drop()` removes it. */
+export async function createPgDatabase (adminUrl, { name, rows, users = 1000, lifetimeSeconds }) {
+  const admin = new pg.Client({ connectionString: adminUrl })
+  await admin.connect()
+  await admin.query(`drop database if exists ${name} with (force)`)
+  await admin.query(`create database ${name}`)
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  const pool = new pg.Pool({ connectionString: url.href, max: 1 })
+  try {
+    await migrate(pgDrizzle({ client: pool }))
+    const userIds = Array.from({ length: users }, () => randomUUID())
+    await pool.query(
+      'insert into "user" (id, email, hashed_password, is_superuser, is_verified) select id, \'user\' || n || \'@example.com\', $2, false, true from unnest($1::uuid[]) with ordinality as u(id, n)',
+      [userIds, NO_PASSWORD])
+    const secret = generateToken()
+    const digests = [hashToken(secret)]
+    const owners = [userIds[0]]
+    for (let i = 1; i < rows; i++) {
+      digests.push(randomBytes(32).toString('base64url'))
+      owners.push(userIds[i % users])
+    }
+    await pool.query(
+      'insert into access_token (token, user_id, created_at) select * from unnest($1::varchar[], $2::uuid[], array_fill(now(), array[$3::int]))',
+      [digests, owners, rows])
+    await pool.query('analyze')
+    return {
+      url: url.href,
+      secret,
+      userId: userIds[0],
+      async drop () {
+        await admin.query(`drop database if exists ${name} with (force)`)
+        await admin.end()
+      }
+    }
+  } finally {
+    await pool.end()
+  }
+}

@@ -1,0 +1,356 @@
+// `npm run bench`: fastify-access-tokens against a bare route, hand-written
+// lookups, @fastify/jwt and better-auth. Every server runs in a process of
+// its own and the load comes from another (wrk, or autocannon without it);
+// scenarios are interleaved over several rounds and medians reported, with
+// ratios taken within this run. Then the scale checks (bench/scale.mjs).
+//
+//   node bench/run.mjs [--quick] [--duration S] [--rounds N] [--connections N]
+//                      [--tool wrk|autocannon] [--only a,b] [--no-scale] [--scale-only]
+//
+// PostgreSQL: BENCH_PG_URL, else TEST_PG_URL, else postgres://postgres@127.0.0.1:5432/postgres;
+// the PostgreSQL scenarios are left out (and said so) when none answers.
+import { spawnSync, fork } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { randomBytes } from 'node:crypto'
+
+const BENCH = fileURLToPath(new URL('.', import.meta.url))
+const ROOT = join(BENCH, '..')
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    duration: { type: 'string' },
+    rounds: { type: 'string' },
+    connections: { type: 'string', default: '32' },
+    tool: { type: 'string' },
+    only: { type: 'string' },
+    'no-scale': { type: 'boolean', default: false },
+    'scale-only': { type: 'boolean', default: false }
+  }
+})
+const quick = args.quick
+const settings = {
+  durationSeconds: Number(args.duration ?? (quick ? 1 : 5)),
+  rounds: Number(args.rounds ?? (quick ? 1 : 3)),
+  connections: Number(args.connections),
+  warmupSeconds: quick ? 1 : 2
+}
+
+// A fresh clone: install the bench's own dependencies, build the plugin.
+function sh (command, commandArgs, cwd) {
+  console.log(`> (${cwd === ROOT ? '.' : 'bench'}) ${command} ${commandArgs.join(' ')}`)
+  const result = spawnSync(command, commandArgs, { cwd, stdio: 'inherit' })
+  if (result.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed`)
+}
+
+function newestSource (dir) {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path))
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs)
+  }
+  return newest
+}
+
+if (!existsSync(join(BENCH, 'node_modules'))) sh('npm', ['install', '--no-audit', '--no-fund'], BENCH)
+const built = join(ROOT, 'dist', 'index.js')
+if (!existsSync(built) || statSync(built).mtimeMs < Math.max(newestSource(join(ROOT, 'lib')), statSync(join(ROOT, 'index.ts')).mtimeMs)) {
+  sh('npm', ['run', 'build'], ROOT)
+}
+
+const { runLoad, defaultTool } = await import('./lib/load.mjs')
+const { median, ratio, round } = await import('./lib/stats.mjs')
+const { createSqliteDatabase, createPgDatabase } = await import('./lib/setup.mjs')
+const tool = args.tool ?? defaultTool()
+
+const SCENARIOS = [
+  { id: 'bare', label: '1 bare Fastify route' },
+  { id: 'sqlite-hand', label: '2 hand-written: SHA-256 + better-sqlite3 prepared join' },
+  { id: 'plugin-sqlite', label: '3 plugin, SQLite' },
+  { id: 'plugin-sqlite-cache', label: '4 plugin, SQLite, cache on' },
+  { id: 'plugin-pg', label: '5a plugin, PostgreSQL', pg: true },
+  { id: 'pg-hand', label: '5b hand-written node-postgres (named prepared statement)', pg: true },
+  { id: 'jwt', label: '6 @fastify/jwt HS256 verify' },
+  { id: 'better-auth', label: '7 better-auth getSession (bearer plugin, SQLite)' }
+]
+const BASELINES = [['bare', '×1 bare'], ['sqlite-hand', '×2 hand-written'], ['jwt', '×6 jwt'], ['better-auth', '×7 better-auth']]
+
+const machine = {
+  nproc: cpus().length,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  node: process.version,
+  platform: `${process.platform} ${process.arch}`
+}
+const load = { before: loadavg().map((value) => round(value, 2)) }
+console.log(`fastify-access-tokens bench: ${settings.rounds} round(s) of ${settings.durationSeconds} s, ${settings.connections} connections, ${tool}`)
+console.log(`machine: ${machine.nproc} × ${machine.cpu}, Node ${machine.node}; load average ${load.before.join(' ')}`)
+
+const workdir = mkdtempSync(join(tmpdir(), 'fastify-access-tokens-bench-'))
+const cleanups = [() => rmSync(workdir, { recursive: true, force: true })]
+async function cleanup () {
+  for (const fn of cleanups.reverse()) {
+    try { await fn() } catch (error) { console.error(`cleanup: ${error.message}`) }
+  }
+}
+process.once('SIGINT', () => { cleanup().finally(() => process.exit(130)) })
+
+const results = {
+  date: new Date().toISOString(),
+  version: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
+  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  machine,
+  settings: { ...settings, tool, quick },
+  load,
+  scenarios: [],
+  skipped: [],
+  scale: null,
+  targets: []
+}
+
+try {
+  if (!args['scale-only']) await runScenarios()
+  if (!args['no-scale']) results.scale = await runScale()
+  load.after = loadavg().map((value) => round(value, 2))
+  results.targets = evaluateTargets()
+  report()
+  const file = join(BENCH, 'results.json')
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(results, null, 2)}\n`)
+  renameSync(`${file}.tmp`, file)
+  console.log(`\nwritten: bench/results.json; load average after: ${load.after.join(' ')}`)
+} finally {
+  await cleanup()
+}
+
+async function runScenarios () {
+  const lifetimeSeconds = 86_400
+  const sqliteFile = join(workdir, 'tokens.db')
+  const seeded = await createSqliteDatabase(sqliteFile, { rows: 1000, users: 1000, known: 1, lifetimeSeconds })
+  const config = {
+    sqliteFile,
+    betterAuthFile: join(workdir, 'better-auth.db'),
+    lifetimeSeconds,
+    token: seeded.secrets[0],
+    userId: seeded.tokenUsers[0],
+    email: 'bench@example.com',
+    jwtSecret: randomBytes(32).toString('hex'),
+    pgUrl: null
+  }
+
+  let chosen = SCENARIOS
+  if (args.only) {
+    const only = new Set(args.only.split(','))
+    chosen = SCENARIOS.filter((scenario) => only.has(scenario.id))
+  }
+  if (chosen.some((scenario) => scenario.pg)) {
+    const adminUrl = process.env.BENCH_PG_URL ?? process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+    try {
+      const database = await createPgDatabase(adminUrl, { name: 'access_tokens_bench', rows: 1000, lifetimeSeconds })
+      cleanups.push(() => database.drop())
+      // The PostgreSQL scenarios share the secret of their own first token.
+      config.pgUrl = database.url
+      config.pgToken = database.secret
+      config.pgUserId = database.userId
+    } catch (error) {
+      const reason = `PostgreSQL at ${new URL(adminUrl).host} unavailable: ${error.message}`
+      console.log(`skipping the PostgreSQL scenarios: ${reason}`)
+      for (const scenario of chosen.filter((s) => s.pg)) results.skipped.push({ id: scenario.id, reason })
+      chosen = chosen.filter((scenario) => !scenario.pg)
+    }
+  }
+
+  const servers = []
+  cleanups.push(() => Promise.all(servers.map((server) => server.stop())))
+  for (const scenario of chosen) {
+    const serverConfig = scenario.pg ? { ...config, token: config.pgToken, userId: config.pgUserId } : config
+    const server = await startServer(scenario, serverConfig)
+    servers.push(server)
+    await sanityCheck(server)
+    await runLoad({ tool, url: server.url, authorization: server.authorization, durationSeconds: settings.warmupSeconds, connections: settings.connections })
+  }
+
+  const rounds = new Map(servers.map((server) => [server.scenario.id, []]))
+  for (let r = 0; r < settings.rounds; r++) {
+    // A different order each round, so no scenario always runs first or last.
+    const order = servers.map((_, i) => servers[(i + r) % servers.length])
+    for (const server of order) {
+      const before = await server.usage()
+      const measured = await runLoad({ tool, url: server.url, authorization: server.authorization, durationSeconds: settings.durationSeconds, connections: settings.connections })
+      const after = await server.usage()
+      const cpuUs = (after.cpu.user - before.cpu.user) + (after.cpu.system - before.cpu.system)
+      const sample = {
+        rps: measured.rps,
+        p50Ms: measured.p50Ms,
+        p99Ms: measured.p99Ms,
+        requests: measured.requests,
+        failed: measured.failed,
+        cpuUsPerRequest: measured.requests > 0 ? cpuUs / measured.requests : null,
+        rssMb: after.rss / 2 ** 20
+      }
+      if (measured.failed > 0) console.log(`  warning: ${server.scenario.id} had ${measured.failed} failed or non-2xx answers`)
+      rounds.get(server.scenario.id).push(sample)
+      console.log(`  round ${r + 1} ${server.scenario.id.padEnd(20)} ${Math.round(sample.rps).toString().padStart(7)} req/s  p99 ${sample.p99Ms.toFixed(2).padStart(7)} ms  ${sample.cpuUsPerRequest.toFixed(1).padStart(7)} µs CPU/req`)
+    }
+  }
+
+  for (const server of servers) {
+    const samples = rounds.get(server.scenario.id)
+    results.scenarios.push({
+      id: server.scenario.id,
+      label: server.scenario.label,
+      rps: median(samples.map((s) => s.rps)),
+      p99Ms: median(samples.map((s) => s.p99Ms)),
+      cpuUsPerRequest: median(samples.map((s) => s.cpuUsPerRequest)),
+      failed: samples.reduce((sum, s) => sum + s.failed, 0),
+      rounds: samples
+    })
+  }
+  const byId = Object.fromEntries(results.scenarios.map((s) => [s.id, s]))
+  for (const scenario of results.scenarios) {
+    scenario.ratios = {}
+    for (const [baseline] of BASELINES) scenario.ratios[baseline] = ratio(scenario.rps, byId[baseline]?.rps ?? null)
+  }
+}
+
+function startServer (scenario, config) {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(BENCH, 'server.mjs'), [scenario.id], {
+      env: { ...process.env, BENCH_CONFIG: JSON.stringify(config), BETTER_AUTH_TELEMETRY: '0' },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+    })
+    const pending = new Map()
+    let next = 0
+    const timer = setTimeout(() => reject(new Error(`${scenario.id}: no answer within 60 s`)), 60_000)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${scenario.id}: server exited with ${code}`))
+      for (const { fail } of pending.values()) fail(new Error(`${scenario.id}: server exited`))
+    })
+    child.on('message', (message) => {
+      if (message.type === 'ready') {
+        clearTimeout(timer)
+        resolve({
+          scenario,
+          url: `http://127.0.0.1:${message.port}/me`,
+          authorization: message.authorization,
+          usage () {
+            return new Promise((resolve, reject) => {
+              const id = ++next
+              pending.set(id, { done: resolve, fail: reject })
+              child.send({ type: 'usage', id })
+            })
+          },
+          stop () {
+            if (child.exitCode !== null || child.signalCode !== null) return
+            return new Promise((resolve) => {
+              const kill = setTimeout(() => child.kill('SIGKILL'), 5000)
+              child.removeAllListeners('exit')
+              child.once('exit', () => { clearTimeout(kill); resolve() })
+              child.send({ type: 'close' })
+            })
+          }
+        })
+      } else if (message.type === 'usage') {
+        pending.get(message.id)?.done(message)
+        pending.delete(message.id)
+      }
+    })
+  })
+}
+
+/** Each server must answer the bench request with 200 and a user, and refuse a request without a token. */
+async function sanityCheck (server) {
+  const ok = await fetch(server.url, { headers: { authorization: server.authorization } })
+  const body = await ok.json()
+  if (ok.status !== 200 || typeof body?.email !== 'string') {
+    throw new Error(`${server.scenario.id}: expected 200 with a user, got ${ok.status}`)
+  }
+  if (server.scenario.id !== 'bare') {
+    const refused = await fetch(server.url)
+    await refused.arrayBuffer()
+    if (refused.status !== 401) throw new Error(`${server.scenario.id}: expected 401 without a token, got ${refused.status}`)
+  }
+}
+
+function runScale () {
+  const options = quick
+    ? { dir: workdir, smallRows: 1000, largeRows: 100_000, verifications: 100_000, latencyIterations: 20_000, rounds: 1 }
+    : { dir: workdir, smallRows: 1000, largeRows: 1_000_000, verifications: 1_000_000, latencyIterations: 100_000, rounds: 3 }
+  console.log(`\nscale: verify latency at ${options.smallRows} and ${options.largeRows} rows, pruneExpired on ${options.largeRows} rows, RSS over ${options.verifications} verifications`)
+  return new Promise((resolve, reject) => {
+    const child = fork(join(BENCH, 'scale.mjs'), [], {
+      execArgv: ['--expose-gc'],
+      env: { ...process.env, BENCH_SCALE: JSON.stringify(options) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+    })
+    let result = null
+    child.on('message', (message) => { result = message })
+    child.once('error', reject)
+    child.once('exit', (code) => {
+      if (code === 0 && result !== null) resolve(result)
+      else reject(new Error(`scale.mjs exited with ${code}`))
+    })
+  })
+}
+
+function evaluateTargets () {
+  const byId = Object.fromEntries(results.scenarios.map((s) => [s.id, s]))
+  const targets = []
+  function rps (id) { return byId[id]?.rps ?? null }
+  function add (name, value, goal, pass) {
+    targets.push({ name, value: value === null ? null : round(value, 3), goal, met: value === null ? null : pass(value) })
+  }
+  add('plugin/SQLite vs hand-written SQLite', ratio(rps('plugin-sqlite'), rps('sqlite-hand')), '>= 0.9', (v) => v >= 0.9)
+  add('plugin/SQLite vs @fastify/jwt', ratio(rps('plugin-sqlite'), rps('jwt')), '>= 1.0', (v) => v >= 1.0)
+  add('plugin/SQLite vs better-auth', ratio(rps('plugin-sqlite'), rps('better-auth')), '>= 8', (v) => v >= 8)
+  add('plugin/SQLite, cache on, vs bare Fastify', ratio(rps('plugin-sqlite-cache'), rps('bare')), '>= 0.8', (v) => v >= 0.8)
+  add('plugin/PostgreSQL vs hand-written node-postgres', ratio(rps('plugin-pg'), rps('pg-hand')), '>= 0.9', (v) => v >= 0.9)
+  const scale = results.scale
+  if (scale !== null) {
+    add(`verify latency, ${scale.verify.large.rows} vs ${scale.verify.small.rows} rows`, scale.verify.ratio, '<= 1.25', (v) => v <= 1.25)
+    add('longest event-loop stall while pruning (ms)', scale.prune.maxStallMs, '<= 50', (v) => v <= 50)
+    add(`RSS growth over ${scale.memory.verifications} verifications (MB)`, scale.memory.rssGrowthMb, `flat (<= ${scale.memory.flatLimitMb})`, (v) => v <= scale.memory.flatLimitMb)
+  }
+  return targets
+}
+
+function fmt (value, digits) {
+  return value === null || value === undefined ? '–' : value.toFixed(digits)
+}
+
+function report () {
+  const lines = []
+  if (results.scenarios.length > 0) {
+    lines.push(`| scenario | req/s | p99 ms | server CPU µs/req | ${BASELINES.map(([, title]) => title).join(' | ')} |`)
+    lines.push(`|---|---:|---:|---:|${BASELINES.map(() => '---:').join('|')}|`)
+    for (const s of results.scenarios) {
+      const ratios = BASELINES.map(([id]) => fmt(s.ratios[id], 2))
+      lines.push(`| ${s.label} | ${Math.round(s.rps)} | ${fmt(s.p99Ms, 2)} | ${fmt(s.cpuUsPerRequest, 1)} | ${ratios.join(' | ')} |`)
+    }
+    for (const skipped of results.skipped) lines.push(`\nNot run: ${skipped.id} (${skipped.reason})`)
+  }
+  const scale = results.scale
+  if (scale !== null) {
+    const { small, large } = scale.verify
+    lines.push('')
+    lines.push('| scale check | result |')
+    lines.push('|---|---|')
+    lines.push(`| verify, ${small.rows} rows | ${fmt(small.meanUs, 1)} µs mean, ${fmt(small.p99Us, 1)} µs p99 (hand-written lookup ${fmt(small.handMeanUs, 1)} µs) |`)
+    lines.push(`| verify, ${large.rows} rows | ${fmt(large.meanUs, 1)} µs mean, ${fmt(large.p99Us, 1)} µs p99 (hand-written lookup ${fmt(large.handMeanUs, 1)} µs) |`)
+    lines.push(`| pruneExpired, ${scale.prune.rows} rows, ${scale.prune.deleted} expired | ${fmt(scale.prune.ms, 0)} ms, longest event-loop stall ${fmt(scale.prune.maxStallMs, 1)} ms |`)
+    lines.push(`| RSS over ${scale.memory.verifications} verifications | ${fmt(scale.memory.before.rssMb, 1)} MB → ${fmt(scale.memory.after.rssMb, 1)} MB (heap ${fmt(scale.memory.before.heapUsedMb, 1)} → ${fmt(scale.memory.after.heapUsedMb, 1)} MB) |`)
+  }
+  if (results.targets.length > 0) {
+    lines.push('')
+    lines.push('| target | goal | got | |')
+    lines.push('|---|---|---:|---|')
+    for (const t of results.targets) {
+      lines.push(`| ${t.name} | ${t.goal} | ${t.value === null ? '–' : t.value} | ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'} |`)
+    }
+  }
+  console.log(`\n${lines.join('\n')}`)
+}

@@ -1,0 +1,177 @@
+// The scale checks, in a process of their own (started by run.mjs with
+// --expose-gc and BENCH_SCALE):
+// - verify latency with a small and a large token table (the large one holds
+//   as many expired rows as live ones), with the hand-written lookup beside it;
+// - RSS and heap before and after many verifications;
+// - pruneExpired on the large table: time taken and the longest event-loop stall.
+import { createHash } from 'node:crypto'
+import { join } from 'node:path'
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import Fastify from 'fastify'
+import { drizzle } from 'drizzle-orm/better-sqlite3'
+import accessTokens from '../dist/index.js'
+import { openSqlite, LOOKUP_COLUMNS } from './lib/databases.mjs'
+import { createSqliteDatabase } from './lib/setup.mjs'
+import { median, percentile } from './lib/stats.mjs'
+
+const options = JSON.parse(process.env.BENCH_SCALE)
+const LIFETIME_SECONDS = 3600
+const KNOWN = 1000
+const MB = 2 ** 20
+// A prime step walks every known token in an order unrelated to the table's.
+const STRIDE = 7919
+
+async function openApp (file) {
+  const db = openSqlite(file)
+  const app = Fastify()
+  await app.register(accessTokens, { database: drizzle(db), lifetimeSeconds: LIFETIME_SECONDS, routes: false })
+  await app.ready()
+  const hand = db.prepare(`select ${LOOKUP_COLUMNS} from access_token t join user u on u.id = t.user_id where t.token = ?`)
+  return { app, db, hand }
+}
+
+async function timeVerify (target, secrets, iterations) {
+  const api = target.app.accessTokens
+  const samples = new Float64Array(iterations)
+  for (let i = 0; i < iterations; i++) {
+    const secret = secrets[(i * STRIDE) % secrets.length]
+    const start = performance.now()
+    const found = await api.verify(secret)
+    samples[i] = performance.now() - start
+    if (found === null) throw new Error('a known token did not verify')
+  }
+  return summarize(samples)
+}
+
+function timeHand (target, secrets, iterations) {
+  const samples = new Float64Array(iterations)
+  for (let i = 0; i < iterations; i++) {
+    const secret = secrets[(i * STRIDE) % secrets.length]
+    const start = performance.now()
+    const row = target.hand.get(createHash('sha256').update(secret).digest('base64url'))
+    samples[i] = performance.now() - start
+    if (row === undefined) throw new Error('a known token was not found')
+  }
+  return summarize(samples)
+}
+
+function summarize (samples) {
+  let sum = 0
+  for (const sample of samples) sum += sample
+  return { meanUs: (sum / samples.length) * 1000, p99Us: percentile(samples, 99) * 1000 }
+}
+
+function memory () {
+  globalThis.gc()
+  globalThis.gc()
+  const { rss, heapUsed } = process.memoryUsage()
+  return { rssMb: rss / MB, heapUsedMb: heapUsed / MB }
+}
+
+const started = performance.now()
+const smallFile = join(options.dir, 'scale-small.db')
+const largeFile = join(options.dir, 'scale-large.db')
+const small = await createSqliteDatabase(smallFile, { rows: options.smallRows, known: KNOWN, lifetimeSeconds: LIFETIME_SECONDS })
+const large = await createSqliteDatabase(largeFile, { rows: options.largeRows, known: KNOWN, lifetimeSeconds: LIFETIME_SECONDS, expiredShare: 0.5 })
+console.log(`  filled ${options.smallRows} and ${options.largeRows} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+
+const smallApp = await openApp(smallFile)
+const largeApp = await openApp(largeFile)
+const targets = [[smallApp, small.secrets], [largeApp, large.secrets]]
+
+// Warm up: the first use of each token records last_used_at (one write per
+// token per minute at most); the measured passes then find it recent.
+for (const [target, secrets] of targets) {
+  await timeVerify(target, secrets, secrets.length)
+  await timeVerify(target, secrets, options.latencyIterations / 5)
+  timeHand(target, secrets, options.latencyIterations / 5)
+}
+const samples = { small: [], large: [], smallHand: [], largeHand: [] }
+for (let r = 0; r < options.rounds; r++) {
+  samples.small.push(await timeVerify(smallApp, small.secrets, options.latencyIterations))
+  samples.large.push(await timeVerify(largeApp, large.secrets, options.latencyIterations))
+  samples.smallHand.push(timeHand(smallApp, small.secrets, options.latencyIterations))
+  samples.largeHand.push(timeHand(largeApp, large.secrets, options.latencyIterations))
+}
+function sized (rows, verify, hand) {
+  return {
+    rows,
+    meanUs: median(verify.map((s) => s.meanUs)),
+    p99Us: median(verify.map((s) => s.p99Us)),
+    handMeanUs: median(hand.map((s) => s.meanUs)),
+    handP99Us: median(hand.map((s) => s.p99Us))
+  }
+}
+const verify = {
+  iterations: options.latencyIterations,
+  rounds: options.rounds,
+  small: sized(options.smallRows, samples.small, samples.smallHand),
+  large: sized(options.largeRows, samples.large, samples.largeHand)
+}
+verify.ratio = verify.large.meanUs / verify.small.meanUs
+verify.handRatio = verify.large.handMeanUs / verify.small.handMeanUs
+console.log(`  verify: ${verify.small.meanUs.toFixed(1)} µs at ${options.smallRows} rows, ${verify.large.meanUs.toFixed(1)} µs at ${options.largeRows} rows (×${verify.ratio.toFixed(2)})`)
+
+// RSS over many verifications of the known tokens of the small table.
+await timeVerify(smallApp, small.secrets, Math.min(50_000, options.verifications))
+const before = memory()
+const trail = []
+const every = options.verifications / 10
+const api = smallApp.app.accessTokens
+const memoryStart = performance.now()
+for (let i = 0; i < options.verifications; i++) {
+  if (await api.verify(small.secrets[(i * STRIDE) % KNOWN]) === null) throw new Error('a known token did not verify')
+  if ((i + 1) % every === 0) trail.push(Math.round(process.memoryUsage().rss / MB))
+}
+const memorySeconds = (performance.now() - memoryStart) / 1000
+const after = memory()
+const memoryResult = {
+  verifications: options.verifications,
+  seconds: memorySeconds,
+  before,
+  after,
+  rssTrailMb: trail,
+  rssGrowthMb: after.rssMb - before.rssMb,
+  heapGrowthMb: after.heapUsedMb - before.heapUsedMb,
+  // Growth within allocator noise: a leak of even 16 bytes per verification would show 16 MB.
+  flatLimitMb: 8
+}
+console.log(`  RSS: ${before.rssMb.toFixed(1)} MB -> ${after.rssMb.toFixed(1)} MB over ${options.verifications} verifications (${memorySeconds.toFixed(1)} s)`)
+await smallApp.app.close()
+smallApp.db.close()
+
+// pruneExpired on the large table, half of it expired, with two probes of
+// the event loop: a 1 ms interval's drift and perf_hooks' delay histogram.
+const histogram = monitorEventLoopDelay({ resolution: 1 })
+let last = performance.now()
+let maxGap = 0
+const probe = setInterval(() => {
+  const now = performance.now()
+  maxGap = Math.max(maxGap, now - last)
+  last = now
+}, 1)
+histogram.enable()
+await new Promise((resolve) => setTimeout(resolve, 20))
+maxGap = 0
+last = performance.now()
+const pruneStart = performance.now()
+const deleted = await largeApp.app.accessTokens.pruneExpired()
+const pruneMs = performance.now() - pruneStart
+clearInterval(probe)
+histogram.disable()
+const left = largeApp.db.prepare('select count(*) as n from access_token').get().n
+const prune = {
+  rows: options.largeRows,
+  deleted,
+  left,
+  ms: pruneMs,
+  maxStallMs: Math.max(maxGap - 1, histogram.max / 1e6 - 1),
+  intervalMaxGapMs: maxGap,
+  delayHistogramMaxMs: histogram.max / 1e6,
+  delayHistogramP99Ms: histogram.percentile(99) / 1e6
+}
+console.log(`  pruneExpired: ${deleted} of ${options.largeRows} rows in ${pruneMs.toFixed(0)} ms, longest stall ${prune.maxStallMs.toFixed(1)} ms`)
+await largeApp.app.close()
+largeApp.db.close()
+
+process.send({ verify, memory: memoryResult, prune }, () => process.disconnect())

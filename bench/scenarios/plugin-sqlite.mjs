@@ -1,0 +1,17 @@
+// 3 and 4. The plugin on SQLite: bearer, app.authenticate and request.user;
+// `cache` on when the scenario asks for it.
+import Fastify from 'fastify'
+import { drizzle } from 'drizzle-orm/better-sqlite3'
+import accessTokens from '../../dist/index.js'
+import { openSqlite } from '../lib/databases.mjs'
+
+export async function build (config, { cache = false } = {}) {
+  const db = openSqlite(config.sqliteFile)
+  const app = Fastify()
+  await app.register(accessTokens, { database: drizzle(db), lifetimeSeconds: config.lifetimeSeconds, cache })
+  app.get('/me', { onRequest: app.authenticate }, async function me (request) {
+    return request.user
+  })
+  app.addHook('onClose', async () => db.close())
+  return { app, authorization: `Bearer ${config.token}` }
+}

@@ -1,0 +1,105 @@
+// The database goes away: protected routes and login answer 503
+// TOKEN_STORE_UNAVAILABLE after the pool's timeouts, never hang, and the
+// same app answers 200 once the network is back.
+import t from 'tap'
+import pg from 'pg'
+import { drizzle } from 'drizzle-orm/node-postgres'
+import type { LightMyRequestResponse } from 'fastify'
+import { dialects, openDatabase } from './helpers/databases.js'
+import { buildApp, bearer, PASSWORD } from './helpers/app.js'
+import { startProxy, type CutMode } from './helpers/tcp-proxy.js'
+
+// What the README asks users to set: without them a partition hangs requests
+// until the operating system gives up on the connection.
+const POOL_TIMEOUTS = { connectionTimeoutMillis: 500, query_timeout: 500 }
+// A request still unanswered this long after its timeouts is hanging.
+const HANG_MS = 15_000
+
+function answered (response: Promise<LightMyRequestResponse>): Promise<LightMyRequestResponse> {
+  let timer: NodeJS.Timeout | undefined
+  const hang = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${HANG_MS} ms`)), HANG_MS)
+  })
+  return Promise.race([response, hang]).finally(() => clearTimeout(timer))
+}
+
+if (!dialects.includes('pg')) {
+  t.comment('TEST_PG_URL is not set: the PostgreSQL outage tests need a server')
+  t.pass('nothing to test without PostgreSQL')
+}
+
+// The built-in authenticate reads the user table first; one that needs no
+// database brings login to the store's insert during the outage, here the
+// transaction that keeps maxTokensPerUser.
+const loginKinds = ['built-in authenticate', 'authenticate without the database'] as const
+
+for (const dialect of dialects.filter((name) => name === 'pg')) {
+  for (const mode of ['stall', 'reset'] as CutMode[]) for (const loginWith of loginKinds) {
+    t.test(`${dialect}: network ${mode}, ${loginWith}: 503 TOKEN_STORE_UNAVAILABLE, then 200 once restored`, async (t) => {
+      const direct = await openDatabase(dialect)
+      const url = new URL(direct.url!)
+      const proxy = await startProxy({ host: url.hostname, port: Number(url.port || 5432) })
+      url.host = `127.0.0.1:${proxy.port}`
+      const pool = new pg.Pool({ connectionString: url.toString(), max: 4, ...POOL_TIMEOUTS })
+      // An idle client whose connection dies is an 'error' on the pool; without
+      // a listener that would end the process.
+      pool.on('error', () => {})
+      t.teardown(async () => {
+        await pool.end()
+        await proxy.close()
+        await direct.close()
+      })
+
+      let userId = ''
+      const { app, addUser, login } = await buildApp(t, {
+        tdb: { ...direct, db: drizzle(pool) },
+        plugin: loginWith === loginKinds[0]
+          ? {}
+          : {
+              maxTokensPerUser: 10,
+              authenticate: ({ username, password }) => username === 'a@example.com' && password === PASSWORD ? { id: userId } : null
+            }
+      })
+      userId = await addUser({ email: 'a@example.com' })
+      const token = await login('a@example.com')
+      t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 200)
+
+      proxy.cut(mode)
+      // One request at a time first, each meeting the connections left idle in
+      // the pool; then more at once than the pool has connections.
+      const loginBody = { username: 'a@example.com', password: PASSWORD }
+      const during = [
+        await answered(app.inject({ method: 'POST', url: '/auth/login', payload: loginBody })),
+        await answered(app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })),
+        await answered(app.inject({ url: '/me', headers: bearer(token) })),
+        ...await Promise.all([
+          ...Array.from({ length: 6 }, () => answered(app.inject({ url: '/me', headers: bearer(token) }))),
+          answered(app.inject({ method: 'POST', url: '/auth/login', payload: loginBody })),
+          answered(app.inject({ url: '/auth/sessions', headers: bearer(token) })),
+          answered(app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) }))
+        ])
+      ]
+      for (const response of during) {
+        t.equal(response.statusCode, 503)
+        t.equal(response.json().code, 'TOKEN_STORE_UNAVAILABLE')
+        t.notMatch(response.body, /at .*\.(ts|js):\d+/, 'no stack trace in the answer')
+      }
+
+      proxy.restore()
+      const me = await answered(app.inject({ url: '/me', headers: bearer(token) }))
+      t.equal(me.statusCode, 200)
+      t.equal(me.json().email, 'a@example.com')
+      // Login runs a transaction: it must find a working pool connection too.
+      const fresh = await answered(app.inject({ method: 'POST', url: '/auth/login', payload: loginBody }))
+      t.equal(fresh.statusCode, 200)
+      const logins = await Promise.all(Array.from({ length: 6 }, () => answered(app.inject({ method: 'POST', url: '/auth/login', payload: loginBody }))))
+      t.same(logins.map((response) => response.statusCode), [200, 200, 200, 200, 200, 200])
+      const out = await answered(app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) }))
+      t.equal(out.statusCode, 204)
+      t.equal((await answered(app.inject({ url: '/me', headers: bearer(token) }))).statusCode, 401)
+      t.equal(pool.idleCount, pool.totalCount, 'no pool connection was lost to the outage')
+      const rows = await direct.query('select count(*)::int as n from access_token')
+      t.equal(rows[0].n, 7, 'the logins after the outage, nothing from during it')
+    })
+  }
+}
