@@ -2,6 +2,8 @@
 // the notes routes and the HTML page at /.
 import { readFileSync } from 'node:fs'
 import Fastify, { type FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import accessTokens, { createUser } from '../index.js'
 import { notesRoutes } from './notes.js'
@@ -32,6 +34,9 @@ export async function buildApp ({ db, logLevel = 'warn' }: { db: BetterSQLite3Da
     }
   })
 
+  // The OpenAPI document of the routes registered after it, shown at /docs.
+  await app.register(swagger, { openapi: { openapi: '3.0.3', info: { title: 'fastify-access-tokens demo', version: '1.0.0' } } })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(accessTokens, {
     database: db,
     // Bearer for curl and other programs, the HttpOnly cookie for the page.
@@ -40,7 +45,7 @@ export async function buildApp ({ db, logLevel = 'warn' }: { db: BetterSQLite3Da
     cookie: { secure: 'auto' }
   })
 
-  app.get('/me', { onRequest: app.authenticate }, async function me (request) {
+  app.get('/me', { config: { auth: true } }, async function me (request) {
     return request.user
   })
 

@@ -20,6 +20,7 @@ interface Entry {
 export class VerifiedCache {
   readonly #entries: LRUCache<string, Entry>
   readonly #ttlMs: number
+  #generation = 0
 
   constructor (options: { ttlSeconds: number, max: number }) {
     this.#entries = new LRUCache({ max: options.max })
@@ -36,16 +37,28 @@ export class VerifiedCache {
     return entry.verified
   }
 
-  set (digest: string, verified: Verified, now: number): void {
+  /**
+   * Counts removals. A lookup notes it before asking the database and
+   * passes it to `set`: when a removal happened meanwhile, the answer may
+   * predate a revocation and is not cached.
+   */
+  get generation (): number {
+    return this.#generation
+  }
+
+  set (digest: string, verified: Verified, now: number, generation: number): void {
+    if (generation !== this.#generation) return
     this.#entries.set(digest, { verified, staleAt: now + this.#ttlMs })
   }
 
   delete (digest: string): void {
+    this.#generation++
     this.#entries.delete(digest)
   }
 
   /** Drops every entry of a user but `except`; rare enough to scan for. */
   deleteUser (userId: unknown, except: string | undefined): void {
+    this.#generation++
     for (const [digest, entry] of this.#entries.entries()) {
       if (digest !== except && entry.verified.session.userId === userId) this.#entries.delete(digest)
     }

@@ -53,8 +53,9 @@ async function guarded<T> (work: () => T | Promise<T>): Promise<T> {
   }
 }
 
+/** Fits a value to its column; NUL goes, as PostgreSQL text cannot hold it. */
 function truncate (value: string | null | undefined, max: number): string | null {
-  return typeof value === 'string' ? value.slice(0, max) : null
+  return typeof value === 'string' ? value.replaceAll('\u0000', '').slice(0, max) : null
 }
 
 /**
@@ -155,7 +156,12 @@ export class TokenStore<User = unknown> {
   async verifyDigest (digest: string): Promise<Verified<User> | null> {
     const now = Date.now()
     let verified = this.#cache?.get(digest, now) as Verified<User> | undefined
+    // A cached session that looks expired may have been used on another
+    // instance since (idle timeout): only the database can tell.
+    if (verified !== undefined && !isLive(verified.session, now)) verified = undefined
     if (verified === undefined) {
+      // A revocation that lands while the lookup runs must win over its answer.
+      const generation = this.#cache?.generation ?? 0
       let rows: LookupRow<User>[]
       try {
         const found = this.#lookup({ digest }) as LookupRow<User>[] | Promise<LookupRow<User>[]>
@@ -167,14 +173,14 @@ export class TokenStore<User = unknown> {
       const session = sessionOf(rows[0].token, this.#lifetimes)
       const user = this.#joined ? rows[0].user as User : await this.#getUser!(session.userId as never)
       if (user === null || user === undefined) return null
+      if (!isLive(session, now)) {
+        this.#cache?.delete(digest)
+        return null
+      }
       verified = { session, user }
-      this.#cache?.set(digest, verified, now)
+      this.#cache?.set(digest, verified, now, generation)
     }
     const session = verified.session
-    if (!isLive(session, now)) {
-      this.#cache?.delete(digest)
-      return null
-    }
     // A use is recorded at most once per interval per token: a token in
     // steady use never idles out, and a busy token costs no write per request.
     if (this.#tokens.lastUsedAt !== null && (session.lastUsedAt === null || now - session.lastUsedAt.getTime() >= this.#touchIntervalMs)) {
@@ -209,8 +215,12 @@ export class TokenStore<User = unknown> {
   /** Deletes a session by its id (the digest); true when a row was deleted. */
   async revokeSession (id: string): Promise<boolean> {
     if (typeof id !== 'string') return false
-    this.#cache?.delete(id)
-    return await this.#write(eq(this.#tokens.token, id)) > 0
+    try {
+      return await this.#write(eq(this.#tokens.token, id)) > 0
+    } finally {
+      // After the delete: a lookup that read the row before it cannot cache it again.
+      this.#cache?.delete(id)
+    }
   }
 
   /** Deletes a session only when it belongs to `userId`. */
@@ -223,9 +233,12 @@ export class TokenStore<User = unknown> {
   /** Deletes every token of a user, except the session `except`; returns how many. */
   async revokeAll (userId: unknown, options: { except?: string } = {}): Promise<number> {
     const except = options.except
-    this.#cache?.deleteUser(userId, except)
     const ofUser = eq(this.#tokens.userId, userId)
-    return this.#write(except === undefined ? ofUser : and(ofUser, ne(this.#tokens.token, except))!)
+    try {
+      return await this.#write(except === undefined ? ofUser : and(ofUser, ne(this.#tokens.token, except))!)
+    } finally {
+      this.#cache?.deleteUser(userId, except)
+    }
   }
 
   /** The user's live sessions, newest first. */

@@ -83,11 +83,16 @@ export function defaultAuthenticate<User> (dialect: Dialect, users: UserTable, s
     statementName)
   const activeKey = users.keys.isActive
   return async function authenticate ({ username, password }) {
-    let rows: Array<Record<string, unknown>>
-    try {
-      rows = await byEmail({ email: normalizeEmail(username) })
-    } catch (error) {
-      throw storeUnavailable(error)
+    const email = normalizeEmail(username)
+    let rows: Array<Record<string, unknown>> = []
+    // PostgreSQL text cannot hold NUL, so no stored email has one; asking
+    // would fail the query, a 503 for what is simply an unknown user.
+    if (!email.includes('\u0000')) {
+      try {
+        rows = await byEmail({ email })
+      } catch (error) {
+        throw storeUnavailable(error)
+      }
     }
     if (rows.length === 0) {
       await verifyPassword(password, await timingDummyHash())

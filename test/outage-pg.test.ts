@@ -4,37 +4,26 @@
 import t from 'tap'
 import pg from 'pg'
 import { drizzle } from 'drizzle-orm/node-postgres'
-import type { LightMyRequestResponse } from 'fastify'
 import { dialects, openDatabase } from './helpers/databases.js'
 import { buildApp, bearer, PASSWORD } from './helpers/app.js'
 import { startProxy, type CutMode } from './helpers/tcp-proxy.js'
+import { within as answered } from './helpers/within.js'
 
 // What the README asks users to set: without them a partition hangs requests
 // until the operating system gives up on the connection.
 const POOL_TIMEOUTS = { connectionTimeoutMillis: 500, query_timeout: 500 }
-// A request still unanswered this long after its timeouts is hanging.
-const HANG_MS = 15_000
 
-function answered (response: Promise<LightMyRequestResponse>): Promise<LightMyRequestResponse> {
-  let timer: NodeJS.Timeout | undefined
-  const hang = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${HANG_MS} ms`)), HANG_MS)
-  })
-  return Promise.race([response, hang]).finally(() => clearTimeout(timer))
-}
-
-if (!dialects.includes('pg')) {
-  t.comment('TEST_PG_URL is not set: the PostgreSQL outage tests need a server')
-  t.pass('nothing to test without PostgreSQL')
-}
+if (!dialects.includes('pg')) t.comment('TEST_PG_URL is not set: the PostgreSQL outage tests need a server')
 
 // The built-in authenticate reads the user table first; one that needs no
 // database brings login to the store's insert during the outage, here the
 // transaction that keeps maxTokensPerUser.
 const loginKinds = ['built-in authenticate', 'authenticate without the database'] as const
 
+const cases = (['stall', 'reset'] as CutMode[]).flatMap((mode) => loginKinds.map((loginWith) => ({ mode, loginWith })))
+
 for (const dialect of dialects.filter((name) => name === 'pg')) {
-  for (const mode of ['stall', 'reset'] as CutMode[]) for (const loginWith of loginKinds) {
+  for (const { mode, loginWith } of cases) {
     t.test(`${dialect}: network ${mode}, ${loginWith}: 503 TOKEN_STORE_UNAVAILABLE, then 200 once restored`, async (t) => {
       const direct = await openDatabase(dialect)
       const url = new URL(direct.url!)
@@ -102,4 +91,21 @@ for (const dialect of dialects.filter((name) => name === 'pg')) {
       t.equal(rows[0].n, 7, 'the logins after the outage, nothing from during it')
     })
   }
+}
+
+for (const dialect of dialects.filter((name) => name === 'pg')) {
+  t.test(`${dialect}: on a single pg.Client (no pool), maxTokensPerUser still trims in a transaction`, async (t) => {
+    const direct = await openDatabase(dialect)
+    const client = new pg.Client({ connectionString: direct.url!, ...POOL_TIMEOUTS })
+    await client.connect()
+    t.teardown(async () => {
+      await client.end()
+      await direct.close()
+    })
+    const { app, addUser, login } = await buildApp(t, { tdb: { ...direct, db: drizzle({ client }) }, plugin: { maxTokensPerUser: 2 } })
+    await addUser({ email: 'a@example.com' })
+    const tokens = [await login('a@example.com'), await login('a@example.com'), await login('a@example.com')]
+    const status = async (token: string): Promise<number> => (await app.inject({ url: '/me', headers: bearer(token) })).statusCode
+    t.same([await status(tokens[0]), await status(tokens[1]), await status(tokens[2])], [401, 200, 200])
+  })
 }

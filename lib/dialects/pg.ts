@@ -1,8 +1,9 @@
-import { is, sql } from 'drizzle-orm'
+import { fillPlaceholders, is, sql } from 'drizzle-orm'
 import { PgTable } from 'drizzle-orm/pg-core'
 import { driverError, type Dialect, type AnyDatabase, type AnyQuery, type AnyTable, type TokenInsert } from './types.js'
 import { users, accessTokens } from '../schema/pg.js'
 import { deleteAllBut, newestOthers } from './trim.js'
+import { rowMapper } from './rows.js'
 
 /** pg.Pool, told from a single pg.Client (which has no pool counters). */
 function isPool (client: AnyDatabase): boolean {
@@ -48,10 +49,18 @@ export function pgDialect (db: AnyDatabase): Dialect {
   return {
     name: 'pg',
     db,
-    prepare (query: AnyQuery, name: string) {
-      // PostgreSQL prepares by name on each pooled connection, once.
-      const prepared = query.prepare(name)
-      return (values) => prepared.execute(values)
+    prepare<Row> (query: AnyQuery, name: string) {
+      // PostgreSQL prepares by name on each pooled connection, once. The
+      // query config is Drizzle's own (name, array rows, its type parsers);
+      // rowMapper maps the rows without Drizzle's per-row field walk.
+      const { client, queryConfig, params, logger, fields } = query.prepare(name)
+      const toRows = rowMapper<Row>(fields)
+      return async function select (values) {
+        const bound = fillPlaceholders(params, values)
+        logger.logQuery(queryConfig.text, bound)
+        const result = await client.query(queryConfig, bound)
+        return toRows(result.rows)
+      }
     },
     async all (query: AnyQuery) {
       return await query

@@ -1,46 +1,25 @@
-import { fillPlaceholders, is, type Column } from 'drizzle-orm'
+import { fillPlaceholders, is } from 'drizzle-orm'
 import { SQLiteTable } from 'drizzle-orm/sqlite-core'
 import { driverError, type Dialect, type AnyDatabase, type AnyQuery, type AnyTable, type TokenInsert } from './types.js'
 import { users, accessTokens } from '../schema/sqlite.js'
 import { deleteAllBut, newestOthers } from './trim.js'
+import { rowMapper } from './rows.js'
 
 const UNIQUE_VIOLATIONS = new Set<unknown>(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY'])
 
-interface Selected {
-  outer: string
-  inner: string | undefined
-  column: Column
-}
-
 /**
- * Runs a prepared select of plain columns (at most one level of nesting,
- * inner joins only: the store's selects) and maps its rows the way Drizzle
- * does. Drizzle's own mapping walks the selected fields generically on every
- * row, which costs about as much as SQLite's work for a token lookup; here
- * the walk is done once, and better-sqlite3 returns arrays (raw mode).
- * Drizzle's logger, when one is set, still sees each query.
+ * Runs a prepared select through better-sqlite3 in raw (array) mode, mapped
+ * by `rowMapper`. Drizzle's logger, when one is set, still sees each query.
  */
 function directSelect<Row> (prepared: AnyQuery): (values: Record<string, unknown>) => Row[] {
   const { sql, params } = prepared.query
   const logger = prepared.logger
   const statement = prepared.stmt.raw(true)
-  const selected: Selected[] = prepared.fields.map(({ path, field }: { path: string[], field: Column }) =>
-    ({ outer: path[0], inner: path[1], column: field }))
-  const width = selected.length
+  const toRows = rowMapper<Row>(prepared.fields)
   return function select (values) {
     const bound = fillPlaceholders(params, values)
     logger.logQuery(sql, bound)
-    const rows: unknown[][] = statement.all(...bound)
-    return rows.map((row) => {
-      const result: Record<string, any> = {}
-      for (let i = 0; i < width; i++) {
-        const { outer, inner, column } = selected[i]
-        const value = row[i] === null ? null : column.mapFromDriverValue(row[i])
-        if (inner === undefined) result[outer] = value
-        else (result[outer] ??= {})[inner] = value
-      }
-      return result as Row
-    })
+    return toRows(statement.all(...bound))
   }
 }
 

@@ -95,10 +95,16 @@ async function startExample (database: string): Promise<Example> {
     output: () => output,
     nextAnswer (method, path) {
       const from = answers.length
-      return new Promise((resolve) => {
+      return new Promise((resolve, reject) => {
+        // Fail the step, rather than the whole run at tap's timeout.
+        const timer = setTimeout(() => {
+          waiting.delete(wake)
+          reject(new Error(`the server logged no answer to ${method} ${path}`))
+        }, 15_000)
         const wake = (): void => {
           const answer = answers.slice(from).find((a) => a.method === method && a.url === path)
           if (answer === undefined) return
+          clearTimeout(timer)
           waiting.delete(wake)
           resolve(answer)
         }

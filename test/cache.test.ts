@@ -1,0 +1,226 @@
+import t, { type Test } from 'tap'
+import { eq } from 'drizzle-orm'
+import { dialects, openDatabase, type DialectName } from './helpers/databases.js'
+import { buildApp, bearer, type TestApp } from './helpers/app.js'
+import { controlClock } from './helpers/controlled-clock.js'
+import { addQuickUser } from './helpers/quick-user.js'
+import { insertTokenRows, rowOf } from './helpers/token-rows.js'
+import { hashToken, type AccessTokensOptions } from '../index.js'
+
+async function status (app: TestApp['app'], token: string): Promise<number> {
+  return (await app.inject({ url: '/me', headers: bearer(token) })).statusCode
+}
+
+async function setup (t: Test, dialect: DialectName, plugin: Partial<AccessTokensOptions>): Promise<TestApp & { userId: string }> {
+  const built = await buildApp(t, { dialect, plugin })
+  const userId = await addQuickUser(built, 'a@example.com')
+  return { ...built, userId }
+}
+
+/** Deletes a token's row under the plugin, as another instance's logout would. */
+async function deleteRow (built: Pick<TestApp, 'tdb'>, token: string): Promise<void> {
+  const { accessTokens } = built.tdb.schema
+  await built.tdb.db.delete(accessTokens).where(eq(accessTokens.token, hashToken(token)))
+}
+
+for (const dialect of dialects) {
+  t.test(`${dialect}: a cached token is served without the database until its entry goes stale`, async (t) => {
+    const clock = controlClock(t)
+    const built = await setup(t, dialect, { cache: { ttlSeconds: 30, max: 100 } })
+    const token = await built.login('a@example.com')
+    const cachedAt = clock.advance(1000)
+    t.equal(await status(built.app, token), 200)
+
+    // Were the database asked, it would find no row.
+    await deleteRow(built, token)
+    t.equal(await status(built.app, token), 200, 'served from the cache')
+    clock.set(cachedAt + 30_000)
+    t.equal(await status(built.app, token), 200, 'still at exactly ttlSeconds')
+    clock.set(cachedAt + 30_001)
+    t.equal(await status(built.app, token), 401, 'asked again once stale, the database says no')
+  })
+
+  t.test(`${dialect}: without the cache every request asks the database`, async (t) => {
+    const built = await setup(t, dialect, {})
+    const token = await built.login('a@example.com')
+    t.equal(await status(built.app, token), 200)
+    await deleteRow(built, token)
+    t.equal(await status(built.app, token), 401)
+  })
+
+  t.test(`${dialect}: revocations on this instance drop cached entries at once`, async (t) => {
+    const built = await setup(t, dialect, { cache: true })
+    const { app } = built
+    const warm = async (): Promise<string> => {
+      const token = await built.login('a@example.com')
+      t.equal(await status(app, token), 200)
+      return token
+    }
+    const ways: Array<[string, (token: string, other: string) => Promise<unknown>]> = [
+      ['POST /auth/logout', (token) => app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })],
+      ['DELETE /auth/sessions/:id', (token, other) => app.inject({ method: 'DELETE', url: `/auth/sessions/${hashToken(token)}`, headers: bearer(other) })],
+      ['POST /auth/logout-all', (token) => app.inject({ method: 'POST', url: '/auth/logout-all', headers: bearer(token) })],
+      ['revoke()', (token) => app.accessTokens.revoke(token)],
+      ['revokeSession()', (token) => app.accessTokens.revokeSession(hashToken(token))],
+      ['revokeAll()', () => app.accessTokens.revokeAll(built.userId)],
+      ['revokeAll() with except', (_token, other) => app.accessTokens.revokeAll(built.userId, { except: hashToken(other) })]
+    ]
+    for (const [name, revoke] of ways) {
+      const token = await warm()
+      const other = await warm()
+      await revoke(token, other)
+      t.equal(await status(app, token), 401, `${name}: refused at once`)
+    }
+    // revokeAll's except keeps that entry, in the database and the cache.
+    const kept = await warm()
+    const dropped = await warm()
+    await app.accessTokens.revokeAll(built.userId, { except: hashToken(kept) })
+    t.equal(await status(app, dropped), 401)
+    t.equal(await status(app, kept), 200)
+  })
+
+  t.test(`${dialect}: another instance accepts a revoked token until its entry goes stale`, async (t) => {
+    const clock = controlClock(t)
+    const first = await setup(t, dialect, { cache: { ttlSeconds: 10, max: 100 } })
+    const second = await buildApp(t, { dialect, tdb: first.tdb, plugin: { cache: { ttlSeconds: 10, max: 100 } } })
+    const token = await first.login('a@example.com')
+    const other = await first.login('a@example.com')
+    const cachedAt = clock.advance(1000)
+    t.equal(await status(second.app, token), 200, 'a token issued by one instance works on the other')
+    t.equal(await status(second.app, other), 200)
+    t.equal(await status(first.app, token), 200)
+
+    t.equal((await first.app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })).statusCode, 204)
+    await first.app.accessTokens.revokeAll(first.userId)
+    t.equal(await status(first.app, token), 401, 'refused at once where it was revoked')
+    t.equal(await status(first.app, other), 401)
+    clock.set(cachedAt + 10_000)
+    t.equal(await status(second.app, token), 200, 'the other instance still trusts its entry')
+    t.equal(await status(second.app, other), 200)
+    clock.set(cachedAt + 10_001)
+    t.equal(await status(second.app, token), 401, 'and refuses it once the entry is stale')
+    t.equal(await status(second.app, other), 401)
+  })
+
+  t.test(`${dialect}: user changes reach a cached token within ttlSeconds`, async (t) => {
+    const clock = controlClock(t)
+    const built = await setup(t, dialect, { cache: { ttlSeconds: 10, max: 100 } })
+    const token = await built.login('a@example.com')
+    const cachedAt = clock.now()
+    t.equal(await status(built.app, token), 200)
+    const { users } = built.tdb.schema
+    await built.tdb.db.update(users).set({ isActive: false }).where(eq(users.id, built.userId))
+    t.equal(await status(built.app, token), 200, 'the cached user is still active')
+    clock.set(cachedAt + 10_001)
+    t.equal(await status(built.app, token), 401, 'the fresh one is not')
+  })
+
+  t.test(`${dialect}: a cached token still expires on time`, async (t) => {
+    const clock = controlClock(t)
+    const built = await setup(t, dialect, { lifetimeSeconds: 100, cache: { ttlSeconds: 60, max: 100 } })
+    const created = clock.now()
+    const token = await built.login('a@example.com')
+    clock.set(created + 90_000)
+    t.equal(await status(built.app, token), 200)
+    clock.set(created + 100_001)
+    t.equal(await status(built.app, token), 401, 'refused at its expiry though its entry is fresh')
+  })
+
+  t.test(`${dialect}: a cached session idle on this instance but used on another is asked for again`, async (t) => {
+    const clock = controlClock(t)
+    const options = { idleTimeoutSeconds: 20, cache: { ttlSeconds: 60, max: 100 } }
+    const first = await setup(t, dialect, options)
+    const second = await buildApp(t, { dialect, tdb: first.tdb, plugin: options })
+    const start = clock.now()
+    const token = await first.login('a@example.com')
+    t.equal(await status(second.app, token), 200, 'cached by the second instance, last used now')
+    clock.set(start + 15_000)
+    t.equal(await status(first.app, token), 200, 'used on the first instance, which records it')
+    t.equal((await rowOf(first.tdb, token))?.lastUsedAt?.getTime(), start + 15_000)
+    // The second instance's entry says "idle since start"; the database knows better.
+    clock.set(start + 25_000)
+    t.equal(await status(second.app, token), 200)
+    clock.set(start + 45_000)
+    t.equal(await status(second.app, token), 200)
+    clock.set(start + 65_001)
+    t.equal(await status(second.app, token), 401, 'idle on both for 20 s: expired')
+  })
+
+  t.test(`${dialect}: a revocation during a lookup is not undone by the lookup's answer`, async (t) => {
+    // getUser waits at a gate, so a revocation can land mid-lookup.
+    let entered: () => void = () => {}
+    let release: () => void = () => {}
+    let gated = false
+    const tdb = await openDatabase(dialect)
+    t.teardown(() => tdb.close())
+    const built = await buildApp(t, {
+      dialect,
+      tdb,
+      plugin: {
+        cache: true,
+        getUser: async (id: string) => {
+          if (gated) {
+            entered()
+            await new Promise<void>((resolve) => { release = resolve })
+          }
+          const { users } = tdb.schema
+          const [user] = await tdb.db.select({ id: users.id, email: users.email }).from(users).where(eq(users.id, id))
+          return user ?? null
+        }
+      }
+    })
+    const userId = await addQuickUser(built, 'a@example.com')
+    for (const [name, revoke] of [
+      ['revoke()', (token: string) => built.app.accessTokens.revoke(token)],
+      ['revokeSession()', (token: string) => built.app.accessTokens.revokeSession(hashToken(token))],
+      ['revokeAll()', () => built.app.accessTokens.revokeAll(userId)]
+    ] as const) {
+      const token = await built.login('a@example.com')
+      gated = true
+      const inLookup = new Promise<void>((resolve) => { entered = resolve })
+      const during = built.app.inject({ url: '/me', headers: bearer(token) })
+      await inLookup
+      gated = false
+      await revoke(token)
+      release()
+      await during
+      t.equal(await status(built.app, token), 401, `${name}: the revoked token is not cached`)
+    }
+  })
+
+  t.test(`${dialect}: the cache holds at most max entries, least recently used out first`, async (t) => {
+    const built = await setup(t, dialect, { cache: { ttlSeconds: 60, max: 2 } })
+    const tokens = [await built.login('a@example.com'), await built.login('a@example.com'), await built.login('a@example.com')]
+    for (const token of tokens) t.equal(await status(built.app, token), 200)
+    for (const token of tokens) await deleteRow(built, token)
+    t.equal(await status(built.app, tokens[0]), 401, 'the least recently used was evicted')
+    t.equal(await status(built.app, tokens[1]), 200)
+    t.equal(await status(built.app, tokens[2]), 200)
+  })
+
+  t.test(`${dialect}: cache: true means { ttlSeconds: 60, max: 10000 }`, async (t) => {
+    const clock = controlClock(t)
+    const built = await setup(t, dialect, { cache: true })
+    const now = clock.now()
+    // 10 001 tokens, each marked used now, so verifying them writes nothing.
+    const secrets = Array.from({ length: 10_001 }, (_, n) => `${String(n).padStart(43, 'x')}`)
+    await insertTokenRows(built.tdb, secrets.map((secret) => ({
+      token: hashToken(secret),
+      userId: built.userId,
+      createdAt: new Date(now),
+      lastUsedAt: new Date(now)
+    })))
+    for (const secret of secrets) {
+      if (await built.app.accessTokens.verify(secret) === null) throw new Error('a token did not verify')
+    }
+    const { accessTokens } = built.tdb.schema
+    await built.tdb.db.delete(accessTokens)
+    t.equal(await built.app.accessTokens.verify(secrets[0]), null, 'the 10 001st entry evicted the first')
+    t.not(await built.app.accessTokens.verify(secrets[1]), null, '10 000 are kept')
+    t.not(await built.app.accessTokens.verify(secrets[10_000]), null)
+    clock.set(now + 60_000)
+    t.not(await built.app.accessTokens.verify(secrets[2]), null, 'trusted for 60 s')
+    clock.set(now + 60_001)
+    t.equal(await built.app.accessTokens.verify(secrets[3]), null, 'and no longer')
+  })
+}
