@@ -3,9 +3,11 @@
 // - verify latency with a small and a large token table (the large one holds
 //   as many expired rows as live ones), with the hand-written lookup beside it;
 // - RSS and heap before and after many verifications;
-// - pruneExpired on the large table: time taken and the longest event-loop stall.
+// - pruneExpired on the large table: time taken and the event-loop stalls,
+//   as configured (WAL, synchronous FULL) and on a copy without fsync, which
+//   leaves the plugin's and SQLite's own work.
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { copyFileSync, readFileSync } from 'node:fs'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import Fastify from 'fastify'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
@@ -17,14 +19,21 @@ const options = JSON.parse(process.env.BENCH_SCALE)
 const MB = 2 ** 20
 // A prime step walks every known token in an order unrelated to the table's.
 const STRIDE = 7919
+const STALL_MS = 50
 
-async function openApp (file) {
+async function openApp (file, pragmas = []) {
   const db = openSqlite(file)
+  for (const pragma of pragmas) db.pragma(pragma)
   const app = Fastify()
   await app.register(accessTokens, { database: drizzle(db), lifetimeSeconds: options.lifetimeSeconds, routes: false })
   await app.ready()
   const hand = db.prepare(`select ${LOOKUP_COLUMNS} from access_token t join user u on u.id = t.user_id where t.token = ?`)
   return { app, db, hand }
+}
+
+async function closeApp (target) {
+  await target.app.close()
+  target.db.close()
 }
 
 // Per-call times; the median is what a request pays, robust to the other
@@ -65,45 +74,92 @@ function memory () {
   return { rssMb: rss / MB, heapUsedMb: heapUsed / MB }
 }
 
-const { smallFile, largeFile } = options
-const { small, large } = JSON.parse(readFileSync(options.secretsFile, 'utf8'))
-
-const smallApp = await openApp(smallFile)
-const largeApp = await openApp(largeFile)
-const targets = [[smallApp, small.secrets], [largeApp, large.secrets]]
-
-// Warm up: the first use of each token records last_used_at (one write per
-// token per minute at most); the measured passes then find it recent.
-for (const [target, secrets] of targets) {
-  await timeVerify(target, secrets, secrets.length)
-  await timeVerify(target, secrets, options.latencyIterations / 5)
-  timeHand(target, secrets, options.latencyIterations / 5)
-}
-const samples = { small: [], large: [], smallHand: [], largeHand: [] }
-for (let r = 0; r < options.rounds; r++) {
-  samples.small.push(await timeVerify(smallApp, small.secrets, options.latencyIterations))
-  samples.large.push(await timeVerify(largeApp, large.secrets, options.latencyIterations))
-  samples.smallHand.push(timeHand(smallApp, small.secrets, options.latencyIterations))
-  samples.largeHand.push(timeHand(largeApp, large.secrets, options.latencyIterations))
-}
-function sized (rows, verify, hand) {
-  return {
+/** Verify latency at both sizes, the two tables measured in turn, `rounds` times. */
+async function latencies (smallApp, largeApp, label) {
+  const targets = [[smallApp, small.secrets], [largeApp, large.secrets]]
+  // Warm up: the first use of each token records last_used_at (one write
+  // per token per minute at most); the measured passes find it recent.
+  for (const [target, secrets] of targets) {
+    await timeVerify(target, secrets, secrets.length)
+    await timeVerify(target, secrets, options.latencyIterations / 5)
+    timeHand(target, secrets, options.latencyIterations / 5)
+  }
+  const samples = { small: [], large: [], smallHand: [], largeHand: [] }
+  for (let r = 0; r < options.rounds; r++) {
+    samples.small.push(await timeVerify(smallApp, small.secrets, options.latencyIterations))
+    samples.large.push(await timeVerify(largeApp, large.secrets, options.latencyIterations))
+    samples.smallHand.push(timeHand(smallApp, small.secrets, options.latencyIterations))
+    samples.largeHand.push(timeHand(largeApp, large.secrets, options.latencyIterations))
+  }
+  const sized = (rows, verify, hand) => ({
     rows,
     medianUs: median(verify.map((s) => s.medianUs)),
     p99Us: median(verify.map((s) => s.p99Us)),
     handMedianUs: median(hand.map((s) => s.medianUs)),
     handP99Us: median(hand.map((s) => s.p99Us))
+  })
+  const result = {
+    settings: label,
+    iterations: options.latencyIterations,
+    rounds: options.rounds,
+    small: sized(options.smallRows, samples.small, samples.smallHand),
+    large: sized(options.largeRows, samples.large, samples.largeHand)
   }
+  result.ratio = result.large.medianUs / result.small.medianUs
+  result.handRatio = result.large.handMedianUs / result.small.handMedianUs
+  console.log(`  verify (median, ${label}): ${result.small.medianUs.toFixed(1)} µs at ${options.smallRows} rows, ${result.large.medianUs.toFixed(1)} µs at ${options.largeRows} rows (×${result.ratio.toFixed(2)}; hand-written lookup ×${result.handRatio.toFixed(2)})`)
+  return result
 }
-const verify = {
-  iterations: options.latencyIterations,
-  rounds: options.rounds,
-  small: sized(options.smallRows, samples.small, samples.smallHand),
-  large: sized(options.largeRows, samples.large, samples.largeHand)
+
+/**
+ * pruneExpired with two probes of the event loop: a 1 ms interval's drift
+ * (the longest gap, and how many gaps exceed STALL_MS) and perf_hooks'
+ * delay histogram.
+ */
+async function measurePrune (target, label) {
+  const histogram = monitorEventLoopDelay({ resolution: 1 })
+  let last = performance.now()
+  let maxGap = 0
+  let stalls = 0
+  const probe = setInterval(() => {
+    const now = performance.now()
+    maxGap = Math.max(maxGap, now - last)
+    if (now - last - 1 > STALL_MS) stalls++
+    last = now
+  }, 1)
+  histogram.enable()
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  histogram.reset()
+  maxGap = 0
+  stalls = 0
+  last = performance.now()
+  const started = performance.now()
+  const deleted = await target.app.accessTokens.pruneExpired()
+  const ms = performance.now() - started
+  clearInterval(probe)
+  histogram.disable()
+  const prune = {
+    settings: label,
+    rows: options.largeRows,
+    deleted,
+    left: target.db.prepare('select count(*) as n from access_token').get().n,
+    ms,
+    maxStallMs: Math.max(maxGap - 1, histogram.max / 1e6 - 1),
+    stallsOverLimit: stalls,
+    stallLimitMs: STALL_MS,
+    delayP50Ms: histogram.percentile(50) / 1e6,
+    delayP99Ms: histogram.percentile(99) / 1e6
+  }
+  console.log(`  pruneExpired (${label}): ${deleted} of ${options.largeRows} rows in ${(ms / 1000).toFixed(1)} s, longest stall ${prune.maxStallMs.toFixed(1)} ms, ${stalls} over ${STALL_MS} ms, event-loop delay p99 ${prune.delayP99Ms.toFixed(1)} ms`)
+  return prune
 }
-verify.ratio = verify.large.medianUs / verify.small.medianUs
-verify.handRatio = verify.large.handMedianUs / verify.small.handMedianUs
-console.log(`  verify (median): ${verify.small.medianUs.toFixed(1)} µs at ${options.smallRows} rows, ${verify.large.medianUs.toFixed(1)} µs at ${options.largeRows} rows (×${verify.ratio.toFixed(2)}; hand-written lookup ×${verify.handRatio.toFixed(2)})`)
+
+const { smallFile, largeFile } = options
+const { small, large } = JSON.parse(readFileSync(options.secretsFile, 'utf8'))
+
+const smallApp = await openApp(smallFile)
+let largeApp = await openApp(largeFile)
+const verify = await latencies(smallApp, largeApp, 'WAL, SQLite defaults')
 
 // RSS over many verifications of the known tokens of the small table.
 await timeVerify(smallApp, small.secrets, Math.min(50_000, options.verifications))
@@ -126,53 +182,22 @@ const memoryResult = {
   rssTrailMb: trail,
   rssGrowthMb: after.rssMb - before.rssMb,
   heapGrowthMb: after.heapUsedMb - before.heapUsedMb,
-  // Growth within allocator noise: a leak of even 16 bytes per verification would show 16 MB.
+  // Within allocator noise: a leak of even 8 bytes per verification of a million would show 8 MB.
   flatLimitMb: 8
 }
 console.log(`  RSS: ${before.rssMb.toFixed(1)} MB -> ${after.rssMb.toFixed(1)} MB over ${options.verifications} verifications (${memorySeconds.toFixed(1)} s)`)
-await smallApp.app.close()
-smallApp.db.close()
 
-// pruneExpired on the large table, half of it expired, with two probes of
-// the event loop: a 1 ms interval's drift and perf_hooks' delay histogram.
-const histogram = monitorEventLoopDelay({ resolution: 1 })
-const STALL_MS = 50
-let last = performance.now()
-let maxGap = 0
-let stalls = 0
-const probe = setInterval(() => {
-  const now = performance.now()
-  maxGap = Math.max(maxGap, now - last)
-  if (now - last - 1 > STALL_MS) stalls++
-  last = now
-}, 1)
-histogram.enable()
-await new Promise((resolve) => setTimeout(resolve, 20))
-histogram.reset()
-maxGap = 0
-stalls = 0
-last = performance.now()
-const pruneStart = performance.now()
-const deleted = await largeApp.app.accessTokens.pruneExpired()
-const pruneMs = performance.now() - pruneStart
-clearInterval(probe)
-histogram.disable()
-const left = largeApp.db.prepare('select count(*) as n from access_token').get().n
-const prune = {
-  rows: options.largeRows,
-  deleted,
-  left,
-  ms: pruneMs,
-  maxStallMs: Math.max(maxGap - 1, histogram.max / 1e6 - 1),
-  intervalMaxGapMs: maxGap,
-  stallsOverLimit: stalls,
-  stallLimitMs: STALL_MS,
-  delayP50Ms: histogram.percentile(50) / 1e6,
-  delayP99Ms: histogram.percentile(99) / 1e6,
-  delayMaxMs: histogram.max / 1e6
-}
-console.log(`  pruneExpired: ${deleted} of ${options.largeRows} rows in ${pruneMs.toFixed(0)} ms, longest stall ${prune.maxStallMs.toFixed(1)} ms, ${stalls} over ${STALL_MS} ms, event-loop delay p99 ${prune.delayP99Ms.toFixed(1)} ms`)
-await largeApp.app.close()
-largeApp.db.close()
+await closeApp(smallApp)
+await closeApp(largeApp)
 
-process.send({ verify, memory: memoryResult, prune }, () => process.disconnect())
+// A copy of the large table for the run without fsync.
+const copy = `${largeFile}.copy`
+copyFileSync(largeFile, copy)
+largeApp = await openApp(largeFile)
+const prune = await measurePrune(largeApp, 'WAL, synchronous FULL')
+await closeApp(largeApp)
+largeApp = await openApp(copy, ['synchronous = OFF'])
+const pruneNoSync = await measurePrune(largeApp, 'WAL, synchronous OFF')
+await closeApp(largeApp)
+
+process.send({ verify, memory: memoryResult, prune, pruneNoSync }, () => process.disconnect())

@@ -8,6 +8,8 @@ const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, bytes:
 // memory, while p=5 keeps the work per guess at OWASP's level.
 const DEFAULT_COST = { ln: 14, r: 8, p: 5 }
 const KEY_BYTES = 32
+/** The most memory one stored hash may ask a check to use (256 MiB). */
+const MAX_MEMORY = 256 * 1024 * 1024
 const SALT_BYTES = 16
 
 // Format: $scrypt$ln=14,r=8,p=5$<salt b64>$<key b64>. The parameters travel
@@ -16,7 +18,8 @@ const HASH_FORMAT = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-
 
 function derive (password: string, salt: Buffer, cost: { ln: number, r: number, p: number }, bytes: number): Promise<Buffer> {
   const N = 2 ** cost.ln
-  const options: ScryptOptions = { N, r: cost.r, p: cost.p, maxmem: 256 * N * cost.r }
+  // scrypt needs 128 * r * (N + p + 2) bytes; allow that and a little more.
+  const options: ScryptOptions = { N, r: cost.r, p: cost.p, maxmem: 128 * cost.r * (N + cost.p + 2) + 1024 * 1024 }
   return scryptAsync(password.normalize('NFKC'), salt, bytes, options)
 }
 
@@ -41,7 +44,7 @@ export async function verifyPassword (password: string, hash: string): Promise<b
   if (match === null) return false
   const cost = { ln: Number(match[1]), r: Number(match[2]), p: Number(match[3]) }
   // Refuse parameters that would make one check a denial of service.
-  if (cost.ln < 1 || cost.ln > 20 || cost.r < 1 || cost.p < 1) return false
+  if (cost.ln < 1 || cost.ln > 20 || cost.r < 1 || cost.p < 1 || 128 * cost.r * 2 ** cost.ln > MAX_MEMORY) return false
   const expected = Buffer.from(match[5], 'base64')
   if (expected.length < 16) return false
   const actual = await derive(password, Buffer.from(match[4], 'base64'), cost, expected.length)

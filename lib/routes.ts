@@ -44,6 +44,17 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 const errors = (...codes: number[]): Record<number, typeof errorResponse & { description: string }> =>
   Object.fromEntries(codes.map((code) => [code, { ...errorResponse, description: ERROR_DESCRIPTIONS[code] }]))
 
+/** Fastify's default request serializer, with the session id cut from the URL. */
+function withoutSessionId (request: FastifyRequest): Record<string, unknown> {
+  return {
+    method: request.method,
+    url: request.url.replace(/\/sessions\/[^/?#]*/, '/sessions/[id]'),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket.remotePort
+  }
+}
+
 /** Login, logout and the sessions routes, in an encapsulated plugin so `prefix` applies. */
 export async function accessTokenRoutes (app: FastifyInstance, context: RoutesContext): Promise<void> {
   const { store, transport, requireUser, decorator, security, routeConfig: config } = context
@@ -136,6 +147,8 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
   app.delete<{ Params: { id: string } }>('/sessions/:id', {
     onRequest: anySignedIn,
     config,
+    // The id in this URL is a token digest: keep it out of the request log.
+    logSerializers: { req: withoutSessionId },
     schema: documented({ summary: 'End one of the signed-in user\'s sessions', tags: ['auth'], security, params: sessionParams, response: { 204: noContent, ...errors(401, 403, 404, 503) } })
   }, async function deleteSession (request, reply) {
     const { id } = request.params

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
-import { and, eq, inArray, isNull, lt, ne, or, sql, desc, type SQL } from 'drizzle-orm'
+import { and, eq, inArray, isNull, lt, lte, ne, or, sql, desc, type SQL } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Dialect } from './dialects/types.js'
 import type { TokenTable, UserTable } from './tables.js'
@@ -196,10 +196,15 @@ export class TokenStore<User = unknown> {
     // see the new time and do not write again.
     session.lastUsedAt = lastUsedAt
     session.expiresAt = expiryOf(session.createdAt, lastUsedAt, this.#lifetimes)
+    const column = this.#tokens.lastUsedAt!
     try {
+      // Only a row not used within the interval: when many requests (on this
+      // instance or others) read the row before the first of them wrote it,
+      // the database writes once and the others update nothing, instead of
+      // each writing, and waiting for the row lock, in turn.
       await this.#dialect.write(this.#dialect.db.update(this.#tokens.table)
         .set({ [this.#tokens.keys.lastUsedAt as string]: lastUsedAt })
-        .where(eq(this.#tokens.token, session.id)))
+        .where(and(eq(this.#tokens.token, session.id), or(isNull(column), lte(column, new Date(now - this.#touchIntervalMs))))))
     } catch (error) {
       // A lost last-used time is no reason to refuse a valid token.
       this.#log.warn({ err: storeUnavailable(error) }, 'access-tokens: could not record the last use of a token')

@@ -82,6 +82,7 @@ export function defaultAuthenticate<User> (dialect: Dialect, users: UserTable, s
       .where(eq(users.email, sql.placeholder('email'))),
     statementName)
   const activeKey = users.keys.isActive
+  const emailKey = users.keys.email
   return async function authenticate ({ username, password }) {
     const email = normalizeEmail(username)
     let rows: Array<Record<string, unknown>> = []
@@ -94,11 +95,14 @@ export function defaultAuthenticate<User> (dialect: Dialect, users: UserTable, s
         throw storeUnavailable(error)
       }
     }
-    if (rows.length === 0) {
+    // MySQL's default collations also match other accents ('ä' = 'a') and
+    // ignore trailing spaces: only the email asked for counts, as elsewhere.
+    const row = rows.find((candidate) => normalizeEmail(String(candidate[emailKey])) === email)
+    if (row === undefined) {
       await verifyPassword(password, await timingDummyHash())
       return null
     }
-    const { [HASH]: hash, ...user } = rows[0]
+    const { [HASH]: hash, ...user } = row
     if (!await verifyPassword(password, hash as string)) return null
     if (activeKey !== undefined && user[activeKey] === false) return null
     return user as User

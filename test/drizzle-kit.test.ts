@@ -16,6 +16,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
 import { migrate as migrateMysql } from 'drizzle-orm/mysql2/migrator'
 import { dialects, openDatabase, type DialectName, type TestDatabase } from './helpers/databases.js'
 import { bearer, buildApp, cachedHash, PASSWORD } from './helpers/app.js'
+import { childEnv } from './helpers/child-env.js'
 
 const run = promisify(execFile)
 const DRIZZLE_KIT = fileURLToPath(new URL('../node_modules/drizzle-kit/bin.cjs', import.meta.url))
@@ -135,9 +136,7 @@ async function generate (t: Test, dialect: DialectName): Promise<{ schemaFile: s
   const schemaFile = join(dir, 'schema.ts')
   const out = join(dir, 'migrations')
   // drizzle-kit loads TypeScript itself; the test runner's loader stays out of it.
-  const env = { ...process.env }
-  delete env.NODE_OPTIONS
-  delete env.NODE_V8_COVERAGE
+  const env = childEnv()
   await run(process.execPath, [DRIZZLE_KIT, 'generate', '--dialect', KIT_DIALECT[dialect], '--schema', schemaFile, '--out', out], { cwd: dir, env })
   const files = readdirSync(out).filter((name) => name.endsWith('.sql'))
   t.equal(files.length, 1, 'one migration')

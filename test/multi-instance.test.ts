@@ -9,6 +9,7 @@ import { addQuickUser } from './helpers/quick-user.js'
 import { PASSWORD } from './helpers/app.js'
 import { within } from './helpers/within.js'
 import { hashToken } from '../index.js'
+import { childEnv } from './helpers/child-env.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
@@ -20,10 +21,9 @@ interface Instance {
 /** Starts test/helpers/instance-server.ts in a child process; killed when the test ends. */
 async function startInstance (t: Test, tdb: TestDatabase, options: Record<string, unknown> = {}): Promise<Instance> {
   // tap's loaders stay out of the child: it runs under tsx.
-  const { NODE_OPTIONS: _tapOptions, ...env } = process.env
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/instance-server.ts'], {
     cwd: ROOT,
-    env: { ...env, INSTANCE_DIALECT: tdb.dialect, INSTANCE_DATABASE_URL: tdb.url as string, INSTANCE_OPTIONS: JSON.stringify(options) },
+    env: childEnv({ INSTANCE_DIALECT: tdb.dialect, INSTANCE_DATABASE_URL: tdb.url as string, INSTANCE_OPTIONS: JSON.stringify(options) }),
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const exited = once(child, 'exit')

@@ -4,6 +4,7 @@ import t, { type Test } from 'tap'
 import Fastify from 'fastify'
 import Database from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
+import { drizzle as sqliteProxy } from 'drizzle-orm/sqlite-proxy'
 import { sqliteTable, text, integer } from 'drizzle-orm/sqlite-core'
 import { pgTable, text as pgText, timestamp } from 'drizzle-orm/pg-core'
 import { mysqlTable, varchar, datetime } from 'drizzle-orm/mysql-core'
@@ -40,7 +41,8 @@ t.test('database is required and must be a Drizzle database', async (t) => {
   t.teardown(() => app.close())
   app.register(accessTokens, {} as never)
   await t.rejects(async () => { await app.ready() }, { code: 'INVALID_OPTION', message: /database/ })
-  for (const [label, database] of [['null', null], ['a string', 'app.db'], ['a plain object', {}], ['a raw better-sqlite3 client', client], ['a function', () => db]] as const) {
+  const asyncSqlite = sqliteProxy(async () => ({ rows: [] }))
+  for (const [label, database] of [['null', null], ['a string', 'app.db'], ['a plain object', {}], ['a raw better-sqlite3 client', client], ['a function', () => db], ['an asynchronous SQLite driver', asyncSqlite]] as const) {
     await refused(t, { database }, 'database', label)
   }
 })

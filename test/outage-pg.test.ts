@@ -109,3 +109,44 @@ for (const dialect of dialects.filter((name) => name === 'pg')) {
     t.same([await status(tokens[0]), await status(tokens[1]), await status(tokens[2])], [401, 200, 200])
   })
 }
+
+for (const dialect of dialects.filter((name) => name === 'pg')) {
+  t.test(`${dialect}: a connection killed in the middle of a login transaction: 503, then 200`, async (t) => {
+    const direct = await openDatabase(dialect)
+    const pool = new pg.Pool({ connectionString: direct.url!, max: 2 })
+    pool.on('error', () => {})
+    const holder = new pg.Client({ connectionString: direct.url! })
+    await holder.connect()
+    t.teardown(async () => {
+      await holder.end()
+      await pool.end()
+      await direct.close()
+    })
+    // maxTokensPerUser: the login's insert runs in a transaction.
+    const { app, addUser } = await buildApp(t, { tdb: { ...direct, db: drizzle(pool) }, plugin: { maxTokensPerUser: 5 } })
+    await addUser({ email: 'a@example.com' })
+    const loginBody = { username: 'a@example.com', password: PASSWORD }
+
+    // The login's insert waits behind this lock, inside its transaction...
+    await holder.query('begin')
+    await holder.query('lock table access_token in exclusive mode')
+    const pending = answered(app.inject({ method: 'POST', url: '/auth/login', payload: loginBody }))
+    let waiting: number | undefined
+    while (waiting === undefined) {
+      const { rows } = await holder.query("select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()")
+      waiting = rows[0]?.pid
+    }
+    // ...where its connection is killed.
+    await holder.query('select pg_terminate_backend($1)', [waiting])
+    const response = await pending
+    t.equal(response.statusCode, 503)
+    t.equal(response.json().code, 'TOKEN_STORE_UNAVAILABLE')
+    await holder.query('rollback')
+
+    const again = await answered(app.inject({ method: 'POST', url: '/auth/login', payload: loginBody }))
+    t.equal(again.statusCode, 200)
+    t.equal(pool.idleCount, pool.totalCount, 'the killed connection was not kept')
+    const rows = await direct.query('select count(*)::int as n from access_token')
+    t.equal(rows[0].n, 1)
+  })
+}

@@ -9,7 +9,7 @@ const FORMAT = /^\$scrypt\$ln=14,r=8,p=5\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]
 /** A hash in the same format, made here with other parameters. */
 function handMade (password: string, cost: { ln: number, r: number, p: number }, keyBytes = 32): string {
   const salt = randomBytes(16)
-  const key = scryptSync(password.normalize('NFKC'), salt, keyBytes, { N: 2 ** cost.ln, r: cost.r, p: cost.p, maxmem: 256 * 2 ** cost.ln * cost.r })
+  const key = scryptSync(password.normalize('NFKC'), salt, keyBytes, { N: 2 ** cost.ln, r: cost.r, p: cost.p, maxmem: 128 * cost.r * (2 ** cost.ln + cost.p + 2) + 1024 * 1024 })
   return `$scrypt$ln=${cost.ln},r=${cost.r},p=${cost.p}$${salt.toString('base64')}$${key.toString('base64')}`
 }
 
@@ -72,6 +72,20 @@ t.test('a malformed hash is no match, not an error', async (t) => {
   for (const [label, hash] of cases) {
     t.equal(await verifyPassword('pw', hash as string), false, label)
   }
+})
+
+t.test('a small N with a larger p still verifies (scrypt memory is 128 * r * (N + p + 2))', async (t) => {
+  for (const cost of [{ ln: 1, r: 8, p: 5 }, { ln: 2, r: 8, p: 5 }, { ln: 1, r: 1, p: 9 }]) {
+    const hash = handMade('tiny cost', cost)
+    t.equal(await verifyPassword('tiny cost', hash), true, JSON.stringify(cost))
+    t.equal(await verifyPassword('wrong', hash), false, JSON.stringify(cost))
+  }
+})
+
+t.test('a hash asking for more than 256 MiB is refused', async (t) => {
+  const salt = randomBytes(16).toString('base64')
+  const key = randomBytes(32).toString('base64')
+  t.equal(await verifyPassword('pw', `$scrypt$ln=20,r=8,p=1$${salt}$${key}`), false)
 })
 
 t.test('absurd parameters are refused before any work', async (t) => {

@@ -309,6 +309,48 @@ for (const dialect of dialects) {
   })
 }
 
+for (const dialect of dialects) {
+  t.test(`${dialect}: a failing prune on the timer is logged, and the app stays up`, async (t) => {
+    // The timer's callback is taken at registration and run by the test: no waiting.
+    const INTERVAL_SECONDS = 4321
+    const realSetInterval = globalThis.setInterval
+    let prune: (() => void) | null = null
+    globalThis.setInterval = ((callback: () => void, ms: number) => {
+      if (ms === INTERVAL_SECONDS * 1000) prune = callback
+      return realSetInterval(callback, ms)
+    }) as typeof setInterval
+    let built: Awaited<ReturnType<typeof setup>>
+    try {
+      built = await setup(t, dialect, { pruneIntervalSeconds: INTERVAL_SECONDS })
+    } finally {
+      globalThis.setInterval = realSetInterval
+    }
+    const { app, addUser, login, log, cut } = built
+    t.type(prune, 'function', 'the plugin set its timer')
+    await addUser({ email: 'a@example.com' })
+    const token = await login('a@example.com')
+    await cut()
+    log.lines.length = 0
+    const logged = new Promise<LogLine>((resolve) => {
+      const { write } = log.logger.stream
+      log.logger.stream.write = (line) => {
+        write(line)
+        const parsed = JSON.parse(line) as LogLine
+        if (parsed.level >= 50) resolve(parsed)
+      }
+    })
+    prune!()
+    const line = await logged
+    t.equal(line.msg, 'access-tokens: pruning expired tokens failed')
+    t.equal(line.err?.code, 'TOKEN_STORE_UNAVAILABLE')
+    const all = log.lines.join('\n')
+    t.notOk(all.includes(token) || all.includes(hashToken(token)), 'no secret or digest in the log')
+    t.notMatch(JSON.stringify(line.err), /[A-Za-z0-9_-]{43}|params:/)
+    // The app still answers (a 503 for want of its database).
+    t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 503)
+  })
+}
+
 t.test('a 503 never leaks the digest a driver quotes', async (t) => {
   // The digest a lookup sends is what drivers and Drizzle quote in their messages.
   const { storeUnavailable } = await import('../lib/errors.js')

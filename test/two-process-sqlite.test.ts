@@ -32,8 +32,11 @@ async function twoProcesses (t: Test, options: Record<string, unknown> = {}): Pr
   })
   const here = await buildApp(t, { tdb, plugin: options })
 
-  // tsx runs the TypeScript sources, and starts faster than the test's own loader.
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, file, JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'inherit'] })
+  // tsx runs the TypeScript sources, and starts faster than the test's own
+  // loader. tap records coverage in child processes too; code compiled by
+  // another loader would not merge with the test's own, so not in this one.
+  const env = { ...process.env, _TAPJS_PROCESSINFO_COVERAGE_: '0' }
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, file, JSON.stringify(options)], { env, stdio: ['pipe', 'pipe', 'inherit'] })
   const exited = new Promise((resolve) => child.once('exit', resolve))
   t.teardown(async () => {
     child.stdin.end()

@@ -2,7 +2,6 @@
 // Prepared statements are built once at registration, so after `ready()`
 // the counts are the per-request writes and reads that are not prepared.
 export interface CountingDatabase {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   db: any
   counts: { select: number, insert: number, update: number, delete: number, transaction: number }
   reset(): void
@@ -10,7 +9,6 @@ export interface CountingDatabase {
 
 const COUNTED = new Set(['select', 'insert', 'update', 'delete', 'transaction'])
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function countingDatabase (db: any): CountingDatabase {
   const counts = { select: 0, insert: 0, update: 0, delete: 0, transaction: 0 }
   const proxy = new Proxy(db, {

@@ -2,6 +2,7 @@
 // MariaDB when TEST_MYSQL_URL is set. Each call gets a database of its own,
 // migrated, and drops it when closed.
 import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import Database from 'better-sqlite3'
 import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
@@ -72,6 +73,10 @@ export async function openDatabase (dialect: DialectName, options: { migrated?: 
     await admin.end()
     const url = withDatabase(adminUrl, name)
     const pool = new pg.Pool({ connectionString: url, max: 10 })
+    // pool.end() resolves before its connections are closed, and the
+    // database is dropped next: wait until each one is.
+    const closed: Array<Promise<unknown>> = []
+    pool.on('connect', (client) => { closed.push(once(client, 'end')) })
     // close() drops the database with (force) while ended connections may
     // still be closing; the server's goodbye is an 'error' of the pool, which
     // would otherwise end the test process.
@@ -84,6 +89,7 @@ export async function openDatabase (dialect: DialectName, options: { migrated?: 
       url,
       close: async () => {
         await pool.end()
+        await Promise.all(closed)
         const dropper = new pg.Client({ connectionString: adminUrl })
         await dropper.connect()
         await dropper.query(`drop database if exists ${name} with (force)`)

@@ -5,7 +5,10 @@ import fc from 'fast-check'
 
 export const SEED = 0x5eed
 
-export const settings = (numRuns: number): fc.Parameters<unknown> => ({ seed: SEED, numRuns, endOnFailure: true })
+/** Run parameters: the fixed seed, `numRuns` random cases, and hand-picked `examples` first. */
+export function settings<T> (numRuns: number, examples: T[] = []): fc.Parameters<T> {
+  return { seed: SEED, numRuns, examples }
+}
 
 /** Characters that break parsers: controls, separators, odd whitespace, lone surrogates, non-ASCII. */
 export const nasty = fc.constantFrom(
