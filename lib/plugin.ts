@@ -32,18 +32,25 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
 
   // Everything below is done once: statements prepared, transports chosen.
   const instance = ++instances
-  const store = new TokenStore({
-    dialect,
-    tokens,
-    users,
-    getUser: options.getUser,
-    lifetimeSeconds: options.lifetimeSeconds,
-    idleTimeoutSeconds: options.idleTimeoutSeconds,
-    maxTokensPerUser: options.maxTokensPerUser,
-    cache: options.cache,
-    log: app.log
-  }, `access_tokens_lookup_${instance}`)
-  const authenticate = options.authenticate ?? defaultAuthenticate(dialect, users!, `access_tokens_login_${instance}`)
+  let store: TokenStore
+  let authenticate: NonNullable<typeof options.authenticate>
+  try {
+    store = new TokenStore({
+      dialect,
+      tokens,
+      users,
+      getUser: options.getUser,
+      lifetimeSeconds: options.lifetimeSeconds,
+      idleTimeoutSeconds: options.idleTimeoutSeconds,
+      maxTokensPerUser: options.maxTokensPerUser,
+      cache: options.cache,
+      log: app.log
+    }, `access_tokens_lookup_${instance}`)
+    authenticate = options.authenticate ?? defaultAuthenticate(dialect, users!, `access_tokens_login_${instance}`)
+  } catch (error) {
+    // SQLite prepares at once, so a database without the tables fails here.
+    throw new INVALID_OPTION('database', `its tables cannot be queried (${(error as Error).message}); run migrate(db) first, or pass your own tables`)
+  }
   const transport = createTransport(options)
   const requireUser = createGuards(store, transport, options.decorator)
 

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import Database from 'better-sqlite3'
-import { migrate, MIGRATIONS_TABLE, createUser } from '../index.js'
+import Fastify from 'fastify'
+import accessTokens, { migrate, MIGRATIONS_TABLE, createUser } from '../index.js'
 import { dialects, openDatabase, type DialectName, type TestDatabase } from './helpers/databases.js'
 import { buildApp, bearer, PASSWORD } from './helpers/app.js'
 
@@ -78,4 +79,16 @@ t.test('migrate of something that is not a Drizzle database rejects with a TypeE
   }
   // Nothing was created in the raw client that was passed by mistake.
   t.same(raw.prepare("select name from sqlite_master where type = 'table'").all(), [])
+})
+
+t.test('registering on a SQLite database without the tables names the cause', async (t) => {
+  const tdb = await openDatabase('sqlite', { migrated: false })
+  t.teardown(() => tdb.close())
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.register(accessTokens, { database: tdb.db })
+  const error = await app.ready().then(() => null, (caught: Error & { code?: string }) => caught)
+  t.equal(error?.code, 'INVALID_OPTION')
+  t.match(error?.message, /database/)
+  t.match(error?.message, /migrate\(db\)/)
 })
