@@ -5,7 +5,7 @@
 // ratios taken within this run. Then the scale checks (bench/scale.mjs).
 //
 //   node bench/run.mjs [--quick] [--duration S] [--rounds N] [--connections N]
-//                      [--tool wrk|autocannon] [--only a,b] [--no-scale] [--scale-only]
+//                      [--tool wrk|autocannon] [--only a,b] [--no-scale] [--scale-only] [--report]
 //
 // PostgreSQL: BENCH_PG_URL, else TEST_PG_URL, else postgres://postgres@127.0.0.1:5432/postgres;
 // the PostgreSQL scenarios are left out (and said so) when none answers.
@@ -14,7 +14,8 @@
 // autocannon). fastify, drizzle-orm, better-sqlite3 and pg resolve from the
 // package's own devDependencies one folder up, so the plugin (../dist) and
 // every scenario share one copy of each: the same Fastify for all.
-// --quick: one round of 1 s and a scale check of 100 000 rows, as a smoke run.
+// --quick: one round of 1 s and a scale check of 100 000 rows, as a smoke run;
+// --report: print the tables of the last bench/results.json again.
 import { spawnSync, fork } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -35,7 +36,8 @@ const { values: args } = parseArgs({
     tool: { type: 'string' },
     only: { type: 'string' },
     'no-scale': { type: 'boolean', default: false },
-    'scale-only': { type: 'boolean', default: false }
+    'scale-only': { type: 'boolean', default: false },
+    report: { type: 'boolean', default: false }
   }
 })
 const quick = args.quick
@@ -93,18 +95,6 @@ const machine = {
   platform: `${process.platform} ${process.arch}`
 }
 const load = { before: loadavg().map((value) => round(value, 2)) }
-console.log(`fastify-access-tokens bench: ${settings.rounds} round(s) of ${settings.durationSeconds} s, ${settings.connections} connections, ${tool}`)
-console.log(`machine: ${machine.nproc} × ${machine.cpu}, Node ${machine.node}; load average ${load.before.join(' ')}`)
-
-const workdir = mkdtempSync(join(tmpdir(), 'fastify-access-tokens-bench-'))
-const cleanups = [() => rmSync(workdir, { recursive: true, force: true })]
-async function cleanup () {
-  for (const fn of cleanups.reverse()) {
-    try { await fn() } catch (error) { console.error(`cleanup: ${error.message}`) }
-  }
-}
-process.once('SIGINT', () => { cleanup().finally(() => process.exit(130)) })
-
 const results = {
   date: new Date().toISOString(),
   version: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
@@ -117,6 +107,26 @@ const results = {
   scale: null,
   targets: []
 }
+
+if (args.report) {
+  // Prints the tables of the last run again, from bench/results.json.
+  Object.assign(results, JSON.parse(readFileSync(join(BENCH, 'results.json'), 'utf8')))
+  report()
+  console.log(`\n${results.date}, ${results.command}; ${results.machine.nproc} × ${results.machine.cpu}, Node ${results.machine.node}; load average ${results.load.before.join(' ')} before, ${results.load.after.join(' ')} after`)
+  process.exit(0)
+}
+
+console.log(`fastify-access-tokens bench: ${settings.rounds} round(s) of ${settings.durationSeconds} s, ${settings.connections} connections, ${tool}`)
+console.log(`machine: ${machine.nproc} × ${machine.cpu}, Node ${machine.node}; load average ${load.before.join(' ')}`)
+
+const workdir = mkdtempSync(join(tmpdir(), 'fastify-access-tokens-bench-'))
+const cleanups = [() => rmSync(workdir, { recursive: true, force: true })]
+async function cleanup () {
+  for (const fn of cleanups.reverse()) {
+    try { await fn() } catch (error) { console.error(`cleanup: ${error.message}`) }
+  }
+}
+process.once('SIGINT', () => { cleanup().finally(() => process.exit(130)) })
 
 try {
   if (!args['scale-only']) await runScenarios()
@@ -358,6 +368,9 @@ function report () {
   }
   const scale = results.scale
   if (scale !== null) {
+    lines.push('')
+    lines.push('| scale check | result |')
+    lines.push('|---|---|')
     for (const v of [scale.verify]) {
       lines.push(`| verify, ${v.small.rows} rows (${v.settings}) | ${fmt(v.small.medianUs, 1)} µs median, ${fmt(v.small.p99Us, 1)} µs p99; hand-written lookup ${fmt(v.small.handMedianUs, 1)} µs |`)
       lines.push(`| verify, ${v.large.rows} rows (${v.settings}) | ${fmt(v.large.medianUs, 1)} µs median, ${fmt(v.large.p99Us, 1)} µs p99; hand-written lookup ${fmt(v.large.handMedianUs, 1)} µs |`)

@@ -13,6 +13,7 @@ import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { openDatabase, type TestDatabase } from './helpers/databases.js'
 import { buildApp, bearer, PASSWORD, type TestApp } from './helpers/app.js'
+import { childEnv } from './helpers/child-env.js'
 
 const SERVER = fileURLToPath(new URL('./helpers/sqlite-server.ts', import.meta.url))
 
@@ -33,10 +34,8 @@ async function twoProcesses (t: Test, options: Record<string, unknown> = {}): Pr
   const here = await buildApp(t, { tdb, plugin: options })
 
   // tsx runs the TypeScript sources, and starts faster than the test's own
-  // loader. tap records coverage in child processes too; code compiled by
-  // another loader would not merge with the test's own, so not in this one.
-  const env = { ...process.env, _TAPJS_PROCESSINFO_COVERAGE_: '0' }
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, file, JSON.stringify(options)], { env, stdio: ['pipe', 'pipe', 'inherit'] })
+  // loader; tap's loaders and coverage stay out of the child.
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, file, JSON.stringify(options)], { env: childEnv(), stdio: ['pipe', 'pipe', 'inherit'] })
   const exited = new Promise((resolve) => child.once('exit', resolve))
   t.teardown(async () => {
     child.stdin.end()
