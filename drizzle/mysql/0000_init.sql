@@ -1,5 +1,5 @@
 CREATE TABLE `access_token` (
-	`token` varchar(64) NOT NULL,
+	`token` varchar(64) character set ascii collate ascii_bin NOT NULL,
 	`user_id` char(36) NOT NULL,
 	`created_at` datetime(3) NOT NULL,
 	`last_used_at` datetime(3),

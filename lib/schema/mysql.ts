@@ -12,6 +12,12 @@ export const users = mysqlTable('user', {
   isVerified: boolean('is_verified').notNull().default(false)
 })
 
+// Digests are base64url, where case matters; MySQL's default collations
+// ignore case (and trailing spaces), so the column compares bytes.
+const tokenDigest = customType<{ data: string, driverData: string }>({
+  dataType: () => 'varchar(64) character set ascii collate ascii_bin'
+})
+
 /**
  * An access-token table whose `user_id` references `usersIdColumn` with the
  * same SQL type (char(36), int, bigint unsigned...) and `on delete cascade`.
@@ -20,7 +26,7 @@ export function defineAccessTokenTable<TId extends AnyMySqlColumn> (usersIdColum
   const name = options.name ?? 'access_token'
   const userId = customType<{ data: TId['_']['data'], driverData: unknown }>(sameValuesAs(usersIdColumn, 'mysql'))
   return mysqlTable(name, {
-    token: varchar('token', { length: 64 }).primaryKey(),
+    token: tokenDigest('token').primaryKey(),
     userId: userId('user_id').notNull().references(() => usersIdColumn, { onDelete: 'cascade' }),
     createdAt: datetime('created_at', { mode: 'date', fsp: 3 }).notNull(),
     lastUsedAt: datetime('last_used_at', { mode: 'date', fsp: 3 }),
