@@ -56,11 +56,9 @@ export class VerifiedCache {
     this.#entries.delete(digest)
   }
 
-  /** Drops every entry of a user but `except`; rare enough to scan for. */
-  deleteUser (userId: unknown, except: string | undefined): void {
+  /** Drops every entry. */
+  clear (): void {
     this.#generation++
-    for (const [digest, entry] of this.#entries.entries()) {
-      if (digest !== except && entry.verified.session.userId === userId) this.#entries.delete(digest)
-    }
+    this.#entries.clear()
   }
 }

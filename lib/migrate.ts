@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { AnyDatabase } from './dialects/index.js'
-import { requireDialect } from './users.js'
+import { requireDialect, type AnyDatabase } from './dialects/index.js'
 
 /** Our own migrations table, so an application's migrations never shadow ours. */
 export const MIGRATIONS_TABLE = '__access_tokens_migrations'

@@ -127,12 +127,20 @@ function checkKeys (option: string, value: Record<string, unknown>, known: Set<s
   }
 }
 
-function seconds (option: string, value: unknown, fallback: number | null): number | null {
+// Upper bounds: past them a Date or a timer stops working, or memory is
+// reserved for nothing.
+const MAX_SECONDS = 100 * 365 * 24 * 3600
+// setInterval takes at most 2^31 - 1 ms; more and it fires every millisecond.
+const MAX_INTERVAL_SECONDS = Math.floor((2 ** 31 - 1) / 1000)
+const MAX_COUNT = 1_000_000
+
+function positiveInteger (option: string, value: unknown, fallback: number | null, max: number): number | null {
   if (value === undefined) return fallback
   if (value === null) return null
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
     fail(option, 'must be a positive integer or null')
   }
+  if (value > max) fail(option, `must be at most ${max}`)
   return value
 }
 
@@ -204,8 +212,8 @@ function resolveCache (value: unknown): ResolvedOptions['cache'] {
   if (!isObject(value)) fail('cache', 'must be true, false or { ttlSeconds, max }')
   checkKeys('cache', value, CACHE_OPTIONS)
   return {
-    ttlSeconds: seconds('cache.ttlSeconds', value.ttlSeconds, CACHE_DEFAULTS.ttlSeconds) ?? fail('cache.ttlSeconds', 'must be a positive integer'),
-    max: seconds('cache.max', value.max, CACHE_DEFAULTS.max) ?? fail('cache.max', 'must be a positive integer')
+    ttlSeconds: positiveInteger('cache.ttlSeconds', value.ttlSeconds, CACHE_DEFAULTS.ttlSeconds, MAX_SECONDS) ?? fail('cache.ttlSeconds', 'must be a positive integer'),
+    max: positiveInteger('cache.max', value.max, CACHE_DEFAULTS.max, MAX_COUNT) ?? fail('cache.max', 'must be a positive integer')
   }
 }
 
@@ -238,9 +246,9 @@ export function resolveOptions (options: unknown): ResolvedOptions {
   return {
     tokens: options.tokens,
     users: users as ResolvedOptions['users'],
-    lifetimeSeconds: seconds('lifetimeSeconds', options.lifetimeSeconds, 3600),
-    idleTimeoutSeconds: seconds('idleTimeoutSeconds', options.idleTimeoutSeconds, null),
-    maxTokensPerUser: seconds('maxTokensPerUser', options.maxTokensPerUser, null),
+    lifetimeSeconds: positiveInteger('lifetimeSeconds', options.lifetimeSeconds, 3600, MAX_SECONDS),
+    idleTimeoutSeconds: positiveInteger('idleTimeoutSeconds', options.idleTimeoutSeconds, null, MAX_SECONDS),
+    maxTokensPerUser: positiveInteger('maxTokensPerUser', options.maxTokensPerUser, null, MAX_COUNT),
     bearer,
     cookie,
     trustedOrigins: resolveOrigins(options.trustedOrigins),
@@ -251,7 +259,7 @@ export function resolveOptions (options: unknown): ResolvedOptions {
     decorator,
     hook,
     cache: resolveCache(options.cache),
-    pruneIntervalSeconds: seconds('pruneIntervalSeconds', options.pruneIntervalSeconds, null),
+    pruneIntervalSeconds: positiveInteger('pruneIntervalSeconds', options.pruneIntervalSeconds, null, MAX_INTERVAL_SECONDS),
     onLogin: fn('onLogin', options.onLogin),
     onLogout: fn('onLogout', options.onLogout)
   }

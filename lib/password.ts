@@ -39,16 +39,26 @@ export async function hashPassword (password: string): Promise<string> {
  * A malformed hash is simply no match.
  */
 export async function verifyPassword (password: string, hash: string): Promise<boolean> {
-  if (typeof password !== 'string' || typeof hash !== 'string') return false
-  const match = HASH_FORMAT.exec(hash)
-  if (match === null) return false
+  const parsed = parseHash(hash)
+  if (typeof password !== 'string' || parsed === null) return false
+  const actual = await derive(password, parsed.salt, parsed.cost, parsed.key.length)
+  return timingSafeEqual(actual, parsed.key)
+}
+
+/** Whether `hash` is one `verifyPassword` can check. */
+export function isPasswordHash (hash: unknown): boolean {
+  return parseHash(hash) !== null
+}
+
+function parseHash (hash: unknown): { cost: { ln: number, r: number, p: number }, salt: Buffer, key: Buffer } | null {
+  const match = typeof hash === 'string' ? HASH_FORMAT.exec(hash) : null
+  if (match === null) return null
   const cost = { ln: Number(match[1]), r: Number(match[2]), p: Number(match[3]) }
   // Refuse parameters that would make one check a denial of service.
-  if (cost.ln < 1 || cost.ln > 20 || cost.r < 1 || cost.p < 1 || 128 * cost.r * 2 ** cost.ln > MAX_MEMORY) return false
-  const expected = Buffer.from(match[5], 'base64')
-  if (expected.length < 16) return false
-  const actual = await derive(password, Buffer.from(match[4], 'base64'), cost, expected.length)
-  return timingSafeEqual(actual, expected)
+  if (cost.ln < 1 || cost.ln > 20 || cost.r < 1 || cost.p < 1 || 128 * cost.r * 2 ** cost.ln > MAX_MEMORY) return null
+  const key = Buffer.from(match[5], 'base64')
+  if (key.length < 16) return null
+  return { cost, salt: Buffer.from(match[4], 'base64'), key }
 }
 
 /**

@@ -57,6 +57,9 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
   if (options.cookie !== null && !app.hasPlugin('@fastify/cookie')) await app.register(cookiePlugin)
 
   // Fastify 5 takes only null (or primitives) as request decorator defaults.
+  if (app.hasRequestDecorator(options.decorator)) {
+    throw new INVALID_OPTION('decorator', `request.${options.decorator} is taken already (another authentication plugin?): choose another name`)
+  }
   app.decorateRequest(options.decorator, null)
   app.decorateRequest('accessToken', null)
   const api: AccessTokensApi = {

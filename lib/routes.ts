@@ -58,8 +58,9 @@ function withoutSessionId (request: FastifyRequest): Record<string, unknown> {
 /** Login, logout and the sessions routes, in an encapsulated plugin so `prefix` applies. */
 export async function accessTokenRoutes (app: FastifyInstance, context: RoutesContext): Promise<void> {
   const { store, transport, requireUser, decorator, security, routeConfig: config } = context
-  // Form posts only reach these routes; the application's parsers stay its own.
-  await app.register(formbody)
+  // Form posts only reach these routes; the application's parsers stay its
+  // own, and one it registered already is used as it is.
+  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody)
 
   const userOf = (request: FastifyRequest): UserLike =>
     (request as unknown as Record<string, UserLike>)[decorator]
@@ -75,13 +76,18 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
       consumes: ['application/json', 'application/x-www-form-urlencoded'],
       body: loginBody,
       response: {
-        200: context.bearer ? tokenResponse : noContent,
-        204: noContent,
+        // The token in the body with Bearer on; only the cookie without.
+        ...(context.bearer ? { 200: tokenResponse } : { 204: noContent }),
         ...errors(400, 403, 503)
       }
-    })
+    }),
+    // Before anything can fail: every answer of this route, a validation
+    // error included, must stay out of caches.
+    onRequest: function noStore (_request, reply, done) {
+      reply.header('cache-control', 'no-store')
+      done()
+    }
   }, async function login (request, reply) {
-    reply.header('cache-control', 'no-store')
     if (!transport.isLoginAllowed(request)) throw new CSRF_FAILED()
     const { username, password } = request.body
     const user = await context.authenticate({ username, password }, request) as UserLike | null | undefined
@@ -97,8 +103,12 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
       try {
         await context.onLogin(user, request, reply)
       } catch (error) {
-        // A login the application refused must leave no usable token behind.
-        await store.revokeSession(session.id)
+        // A login the application refused must leave no usable token behind;
+        // its error is the answer even when that cleanup fails too (the
+        // token never reached the client).
+        await store.revokeSession(session.id).catch((revokeError: unknown) => {
+          request.log.error({ err: revokeError }, 'access-tokens: could not revoke the token of a refused login')
+        })
         throw error
       }
     }

@@ -171,12 +171,13 @@ export class TokenStore<User = unknown> {
       }
       if (rows.length === 0) return null
       const session = sessionOf(rows[0].token, this.#lifetimes)
-      const user = this.#joined ? rows[0].user as User : await this.#getUser!(session.userId as never)
-      if (user === null || user === undefined) return null
+      // Expiry first: an expired token costs no call to getUser.
       if (!isLive(session, now)) {
         this.#cache?.delete(digest)
         return null
       }
+      const user = this.#joined ? rows[0].user as User : await this.#getUser!(session.userId as never)
+      if (typeof user !== 'object' || user === null) return null
       verified = { session, user }
       this.#cache?.set(digest, verified, now, generation)
     }
@@ -219,20 +220,23 @@ export class TokenStore<User = unknown> {
 
   /** Deletes a session by its id (the digest); true when a row was deleted. */
   async revokeSession (id: string): Promise<boolean> {
-    if (typeof id !== 'string') return false
-    try {
-      return await this.#write(eq(this.#tokens.token, id)) > 0
-    } finally {
-      // After the delete: a lookup that read the row before it cannot cache it again.
-      this.#cache?.delete(id)
-    }
+    return this.#revokeSessionWhere(id, undefined)
   }
 
   /** Deletes a session only when it belongs to `userId`. */
   async revokeOwnSession (userId: unknown, id: string): Promise<boolean> {
-    const deleted = await this.#write(and(eq(this.#tokens.token, id), eq(this.#tokens.userId, userId))!)
-    if (deleted > 0) this.#cache?.delete(id)
-    return deleted > 0
+    return this.#revokeSessionWhere(id, eq(this.#tokens.userId, userId))
+  }
+
+  async #revokeSessionWhere (id: string, owner: SQL | undefined): Promise<boolean> {
+    // Anything that is not a digest names no session: no query for it.
+    if (typeof id !== 'string' || !isTokenShaped(id)) return false
+    try {
+      return await this.#write(and(eq(this.#tokens.token, id), owner)!) > 0
+    } finally {
+      // After the delete: a lookup that read the row before it cannot cache it again.
+      this.#cache?.delete(id)
+    }
   }
 
   /** Deletes every token of a user, except the session `except`; returns how many. */
@@ -242,7 +246,9 @@ export class TokenStore<User = unknown> {
     try {
       return await this.#write(except === undefined ? ofUser : and(ofUser, ne(this.#tokens.token, except))!)
     } finally {
-      this.#cache?.deleteUser(userId, except)
+      // The database may match ids the cache would not ('5' and 5, a UUID in
+      // capitals): a rare call, so every entry goes.
+      this.#cache?.clear()
     }
   }
 
@@ -271,7 +277,8 @@ export class TokenStore<User = unknown> {
       const batch = await guarded(() => this.#dialect.all<{ token: string }>(db.select({ token: this.#tokens.token })
         .from(this.#tokens.table).where(expired).limit(PRUNE_BATCH)))
       if (batch.length === 0) break
-      deleted += await this.#write(inArray(this.#tokens.token, batch.map((row) => row.token)))
+      // Still expired when deleted: a row used meanwhile (idle timeout) stays.
+      deleted += await this.#write(and(inArray(this.#tokens.token, batch.map((row) => row.token)), expired)!)
       if (batch.length < PRUNE_BATCH) break
       await yieldToEventLoop()
     }

@@ -1,4 +1,4 @@
-import { getTableColumns, getTableName, type Column } from 'drizzle-orm'
+import { getTableColumns, type Column } from 'drizzle-orm'
 import { INVALID_OPTION } from './errors.js'
 import type { AnyTable } from './dialects/types.js'
 
@@ -8,7 +8,6 @@ import type { AnyTable } from './dialects/types.js'
 /** The access-token table's columns the store uses; the optional ones may be missing. */
 export interface TokenTable {
   table: AnyTable
-  name: string
   token: Column
   userId: Column
   createdAt: Column
@@ -61,7 +60,6 @@ export function resolveTokenTable (table: AnyTable): TokenTable {
   if (ip[1] !== null) selection.ip = ip[1]
   return {
     table,
-    name: getTableName(table),
     token: token[1],
     userId: userId[1],
     createdAt: createdAt[1],

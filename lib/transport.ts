@@ -16,7 +16,6 @@ export interface Transport {
   isSameOrigin(request: FastifyRequest): boolean
   /** Whether a login may set a cookie for this request (login CSRF). */
   isLoginAllowed(request: FastifyRequest): boolean
-  readonly cookieName: string | null
   /** Sets the token cookie (no-op without the cookie transport). */
   write(reply: FastifyReply, token: string): void
   /** Clears the token cookie (no-op without the cookie transport). */
@@ -114,5 +113,5 @@ export function createTransport (options: Pick<ResolvedOptions, 'bearer' | 'cook
     })
   }
 
-  return { read, isSameOrigin, isLoginAllowed, cookieName, write, clear }
+  return { read, isSameOrigin, isLoginAllowed, write, clear }
 }

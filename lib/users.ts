@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm'
-import { dialectOf, type AnyDatabase, type Dialect } from './dialects/index.js'
+import { requireDialect, type Dialect } from './dialects/index.js'
 import { resolveUserTable, type UserTable } from './tables.js'
-import { hashPassword, timingDummyHash, verifyPassword } from './password.js'
+import { hashPassword, isPasswordHash, timingDummyHash, verifyPassword } from './password.js'
 import { storeUnavailable, USER_ALREADY_EXISTS } from './errors.js'
 import type { AnyTable } from './dialects/types.js'
 import type { DrizzleDatabase } from './options.js'
@@ -33,13 +33,6 @@ export function normalizeEmail (email: string): string {
   return email.trim().toLowerCase()
 }
 
-/** The dialect of `database`, or a TypeError naming what was given. */
-export function requireDialect (database: AnyDatabase): Dialect {
-  const dialect = dialectOf(database)
-  if (dialect === null) throw new TypeError('expected a Drizzle database: better-sqlite3, node-postgres or mysql2')
-  return dialect
-}
-
 /**
  * Inserts a user with a hashed password into the default (or given) user
  * table and returns the user object. A taken email is USER_ALREADY_EXISTS.
@@ -59,14 +52,17 @@ export async function createUser<User = DefaultUser> (database: DrizzleDatabase,
   }
   try {
     await dialect.write(dialect.db.insert(users.table).values(values))
+    // Read the row back: ids may come from the database (auto-increment).
+    const [user] = await dialect.all<User>(dialect.db.select(users.selection).from(users.table).where(eq(users.email, email)))
+    return user
   } catch (error) {
     if (dialect.isUniqueViolation(error)) throw new USER_ALREADY_EXISTS()
     throw storeUnavailable(error)
   }
-  // Read the row back: ids may come from the database (auto-increment).
-  const [user] = await dialect.all<User>(dialect.db.select(users.selection).from(users.table).where(eq(users.email, email)))
-  return user
 }
+
+/** The selection key of the password hash; no user column can be named so. */
+const HASH = '__accessTokensPasswordHash'
 
 export type Authenticate<User> = (credentials: Credentials) => Promise<User | null>
 
@@ -98,7 +94,9 @@ export function defaultAuthenticate<User> (dialect: Dialect, users: UserTable, s
     // MySQL's default collations also match other accents ('ä' = 'a') and
     // ignore trailing spaces: only the email asked for counts, as elsewhere.
     const row = rows.find((candidate) => normalizeEmail(String(candidate[emailKey])) === email)
-    if (row === undefined) {
+    // An unknown user, or one whose stored hash cannot be checked, costs one
+    // password check all the same.
+    if (row === undefined || !isPasswordHash(row[HASH])) {
       await verifyPassword(password, await timingDummyHash())
       return null
     }
@@ -108,6 +106,3 @@ export function defaultAuthenticate<User> (dialect: Dialect, users: UserTable, s
     return user as User
   }
 }
-
-/** The selection key of the password hash; no user column can be named so. */
-const HASH = '__accessTokensPasswordHash'

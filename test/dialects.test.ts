@@ -1,5 +1,7 @@
 // What differs per database, seen from the dialect layer itself.
 import t from 'tap'
+import { drizzle as pgProxy } from 'drizzle-orm/pg-proxy'
+import { drizzle as mysqlProxy } from 'drizzle-orm/mysql-proxy'
 import { sql } from 'drizzle-orm'
 import { drizzle as sqliteProxy } from 'drizzle-orm/sqlite-proxy'
 import { dialectOf } from '../lib/dialects/index.js'
@@ -30,4 +32,10 @@ t.test('an asynchronous SQLite driver is not one of ours', async (t) => {
   const db = sqliteProxy(async () => ({ rows: [] }))
   t.equal(dialectOf(db), null)
   for (const value of [null, undefined, 'db', 42, {}, () => {}]) t.equal(dialectOf(value), null)
+})
+
+t.test('other drivers of the same databases are not ours', async (t) => {
+  // They prepare and run queries in ways the dialects were not written for.
+  t.equal(dialectOf(pgProxy(async () => ({ rows: [] }))), null)
+  t.equal(dialectOf(mysqlProxy(async () => ({ rows: [] }))), null)
 })

@@ -57,6 +57,39 @@ t.test('numbers must be positive integers', async (t) => {
   }
 })
 
+t.test('numbers have upper bounds past which dates, timers or memory break', async (t) => {
+  const limits: Array<[Record<string, unknown>, string, number]> = [
+    [{ lifetimeSeconds: 100 * 365 * 24 * 3600 + 1 }, 'lifetimeSeconds', 100 * 365 * 24 * 3600],
+    [{ idleTimeoutSeconds: 100 * 365 * 24 * 3600 + 1 }, 'idleTimeoutSeconds', 100 * 365 * 24 * 3600],
+    // setInterval's limit is 2^31 - 1 ms.
+    [{ pruneIntervalSeconds: 2147484 }, 'pruneIntervalSeconds', 2147483],
+    [{ maxTokensPerUser: 1_000_001 }, 'maxTokensPerUser', 1_000_000],
+    [{ cache: { max: 1_000_001 } }, 'cache.max', 1_000_000],
+    [{ cache: { ttlSeconds: 100 * 365 * 24 * 3600 + 1 } }, 'cache.ttlSeconds', 100 * 365 * 24 * 3600]
+  ]
+  for (const [options, option, max] of limits) {
+    await refused(t, options, option, `${option} over its bound`)
+    const app = Fastify()
+    t.teardown(() => app.close())
+    const atLimit = option.startsWith('cache.') ? { cache: { [option.slice(6)]: max } } : { [option]: max }
+    app.register(accessTokens, { database: db, ...atLimit } as never)
+    await t.resolves(async () => { await app.ready() }, `${option}: ${max} is allowed`)
+  }
+})
+
+t.test('a request decorator taken by another plugin is refused by name', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.decorateRequest('user', null)
+  app.register(accessTokens, { database: db })
+  await t.rejects(async () => { await app.ready() }, { code: 'INVALID_OPTION', message: /decorator.*request\.user is taken/ })
+  const renamed = Fastify()
+  t.teardown(() => renamed.close())
+  renamed.decorateRequest('user', null)
+  renamed.register(accessTokens, { database: db, decorator: 'member' })
+  await t.resolves(async () => { await renamed.ready() })
+})
+
 t.test('null is allowed where a number may be absent', async (t) => {
   const { app } = await buildApp(t, { plugin: { lifetimeSeconds: null, idleTimeoutSeconds: null, maxTokensPerUser: null, pruneIntervalSeconds: null } })
   t.ok(app.accessTokens)

@@ -6,7 +6,7 @@ CREATE TABLE `access_token` (
 	`user_agent` varchar(512),
 	`ip` varchar(64),
 	CONSTRAINT `access_token_token` PRIMARY KEY(`token`)
-);
+) DEFAULT CHARSET=utf8mb4;
 --> statement-breakpoint
 CREATE TABLE `user` (
 	`id` char(36) NOT NULL,
@@ -17,7 +17,7 @@ CREATE TABLE `user` (
 	`is_verified` boolean NOT NULL DEFAULT false,
 	CONSTRAINT `user_id` PRIMARY KEY(`id`),
 	CONSTRAINT `user_email_unique` UNIQUE(`email`)
-);
+) DEFAULT CHARSET=utf8mb4;
 --> statement-breakpoint
 ALTER TABLE `access_token` ADD CONSTRAINT `access_token_user_id_user_id_fk` FOREIGN KEY (`user_id`) REFERENCES `user`(`id`) ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX `access_token_user_id_idx` ON `access_token` (`user_id`);--> statement-breakpoint

@@ -42,7 +42,7 @@ export interface Dialect {
   write(query: AnyQuery): Promise<number>
   /** Inserts a token and trims the owner's oldest beyond `keep`, in one transaction. */
   insertToken(insert: TokenInsert): Promise<void>
-  /** Whether an error is a unique-key violation (a duplicate email, a duplicate token). */
+  /** Whether an error is a unique-key violation (createUser: a taken email). */
   isUniqueViolation(error: unknown): boolean
   /** Whether a Drizzle table belongs to this dialect. */
   ownsTable(table: AnyTable): boolean

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto'
 import { boolean, char, customType, datetime, index, mysqlTable, varchar, type AnyMySqlColumn } from 'drizzle-orm/mysql-core'
 import { indexName, sameValuesAs } from './user-id.js'
 
+// serial is bigint unsigned auto_increment; a reference holds bigint unsigned.
+const AUTO_INCREMENT_TYPES = { serial: 'bigint unsigned' }
+
 /** The default user table, `user`. Emails are stored lower-cased. */
 export const users = mysqlTable('user', {
   id: char('id', { length: 36 }).primaryKey().$defaultFn(() => randomUUID()),
@@ -24,7 +27,7 @@ const tokenDigest = customType<{ data: string, driverData: string }>({
  */
 export function defineAccessTokenTable<TId extends AnyMySqlColumn> (usersIdColumn: TId, options: { name?: string } = {}) {
   const name = options.name ?? 'access_token'
-  const userId = customType<{ data: TId['_']['data'], driverData: unknown }>(sameValuesAs(usersIdColumn, 'mysql'))
+  const userId = customType<{ data: TId['_']['data'], driverData: unknown }>(sameValuesAs(usersIdColumn, AUTO_INCREMENT_TYPES))
   return mysqlTable(name, {
     token: tokenDigest('token').primaryKey(),
     userId: userId('user_id').notNull().references(() => usersIdColumn, { onDelete: 'cascade' }),

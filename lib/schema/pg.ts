@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto'
 import { boolean, customType, index, pgTable, text, timestamp, uuid, varchar, type AnyPgColumn } from 'drizzle-orm/pg-core'
 import { indexName, sameValuesAs } from './user-id.js'
 
+// serial types make ids; a reference to one holds the plain integer type.
+const AUTO_INCREMENT_TYPES = { serial: 'integer', smallserial: 'smallint', bigserial: 'bigint' }
+
 /** The default user table, `user`. Emails are stored lower-cased. */
 export const users = pgTable('user', {
   id: uuid('id').primaryKey().$defaultFn(() => randomUUID()),
@@ -18,7 +21,7 @@ export const users = pgTable('user', {
  */
 export function defineAccessTokenTable<TId extends AnyPgColumn> (usersIdColumn: TId, options: { name?: string } = {}) {
   const name = options.name ?? 'access_token'
-  const userId = customType<{ data: TId['_']['data'], driverData: unknown }>(sameValuesAs(usersIdColumn, 'pg'))
+  const userId = customType<{ data: TId['_']['data'], driverData: unknown }>(sameValuesAs(usersIdColumn, AUTO_INCREMENT_TYPES))
   return pgTable(name, {
     token: varchar('token', { length: 64 }).primaryKey(),
     userId: userId('user_id').notNull().references(() => usersIdColumn, { onDelete: 'cascade' }),

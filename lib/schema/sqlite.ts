@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto'
 import { customType, index, integer, sqliteTable, text, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core'
 import { indexName, sameValuesAs } from './user-id.js'
 
+// SQLite's autoincrement is a property of an integer primary key, not a type.
+const AUTO_INCREMENT_TYPES = {}
+
 /** The default user table, `user`. Emails are stored lower-cased. */
 export const users = sqliteTable('user', {
   id: text('id').primaryKey().$defaultFn(() => randomUUID()),
@@ -18,7 +21,7 @@ export const users = sqliteTable('user', {
  */
 export function defineAccessTokenTable<TId extends AnySQLiteColumn> (usersIdColumn: TId, options: { name?: string } = {}) {
   const name = options.name ?? 'access_token'
-  const userId = customType<{ data: TId['_']['data'], driverData: unknown }>(sameValuesAs(usersIdColumn, 'sqlite'))
+  const userId = customType<{ data: TId['_']['data'], driverData: unknown }>(sameValuesAs(usersIdColumn, AUTO_INCREMENT_TYPES))
   return sqliteTable(name, {
     token: text('token').primaryKey(),
     userId: userId('user_id').notNull().references(() => usersIdColumn, { onDelete: 'cascade' }),

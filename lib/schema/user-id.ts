@@ -1,15 +1,9 @@
 // The token table's user_id must have exactly the SQL type of the user id it
 // references (MySQL refuses a foreign key between int and int unsigned, for
 // example). Auto-increment types describe how ids are made, not what they
-// are, so a reference to one uses the plain type underneath.
-const AUTO_INCREMENT_TYPES: Record<string, string> = {
-  serial: 'integer',
-  smallserial: 'smallint',
-  bigserial: 'bigint'
-}
-const MYSQL_AUTO_INCREMENT_TYPES: Record<string, string> = {
-  serial: 'bigint unsigned'
-}
+// are, so a reference to one uses the plain type underneath: each schema
+// file passes its dialect's map of them.
+export type AutoIncrementTypes = Record<string, string>
 
 export interface ReferencedColumn {
   getSQLType(): string
@@ -17,20 +11,19 @@ export interface ReferencedColumn {
   mapFromDriverValue(value: unknown): unknown
 }
 
-/** The SQL type a column referencing `column` must have, in `dialect`. */
-export function referencingSqlType (column: ReferencedColumn, dialect: 'sqlite' | 'pg' | 'mysql'): string {
+/** The SQL type a column referencing `column` must have. */
+export function referencingSqlType (column: ReferencedColumn, autoIncrement: AutoIncrementTypes): string {
   const type = column.getSQLType()
-  const table = dialect === 'mysql' ? MYSQL_AUTO_INCREMENT_TYPES : AUTO_INCREMENT_TYPES
-  return table[type] ?? type
+  return Object.hasOwn(autoIncrement, type) ? autoIncrement[type] : type
 }
 
 /** customType hooks that convert values exactly as the referenced column does. */
-export function sameValuesAs (column: ReferencedColumn, dialect: 'sqlite' | 'pg' | 'mysql'): {
+export function sameValuesAs (column: ReferencedColumn, autoIncrement: AutoIncrementTypes): {
   dataType: () => string
   toDriver: (value: unknown) => unknown
   fromDriver: (value: unknown) => unknown
 } {
-  const sqlType = referencingSqlType(column, dialect)
+  const sqlType = referencingSqlType(column, autoIncrement)
   return {
     dataType: () => sqlType,
     toDriver: (value) => column.mapToDriverValue(value),

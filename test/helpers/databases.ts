@@ -18,7 +18,7 @@ export type DialectName = 'sqlite' | 'pg' | 'mysql'
 
 export interface TestDatabase {
   dialect: DialectName
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+
   db: any
   schema: typeof sqliteSchema | typeof pgSchema | typeof mysqlSchema
   /** Runs raw SQL and returns rows (for assertions that look under the plugin). */

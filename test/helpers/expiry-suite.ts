@@ -5,7 +5,7 @@
 import type { Test } from 'tap'
 import { dialects, type DialectName } from './databases.js'
 import { buildApp, bearer } from './app.js'
-import { controlClock } from './clock.js'
+import { controlClock } from './controlled-clock.js'
 
 const LIFETIME_SECONDS = 60
 
