@@ -39,14 +39,17 @@ function columnsBySqlName (table: AnyTable): Map<string, [string, Column]> {
   return byName
 }
 
+/** A column that must be there, found by SQL name, or INVALID_OPTION naming `option`. */
+function requiredColumn (columns: Map<string, [string, Column]>, option: string, name: string): [string, Column] {
+  const found = columns.get(name)
+  if (found === undefined) throw new INVALID_OPTION(option, `the table has no "${name}" column`)
+  return found
+}
+
 /** The token table's columns, or INVALID_OPTION('tokens') when a required one is missing. */
 export function resolveTokenTable (table: AnyTable): TokenTable {
   const columns = columnsBySqlName(table)
-  const required = (name: string): [string, Column] => {
-    const found = columns.get(name)
-    if (found === undefined) throw new INVALID_OPTION('tokens', `the table has no "${name}" column`)
-    return found
-  }
+  const required = (name: string): [string, Column] => requiredColumn(columns, 'tokens', name)
   const optional = (name: string): [string, Column] | [null, null] => columns.get(name) ?? [null, null]
   const token = required('token')
   const userId = required('user_id')
@@ -81,11 +84,7 @@ export function resolveTokenTable (table: AnyTable): TokenTable {
 /** The user table's columns, or INVALID_OPTION('users') when a required one is missing. */
 export function resolveUserTable (table: AnyTable): UserTable {
   const columns = columnsBySqlName(table)
-  const required = (name: string): [string, Column] => {
-    const found = columns.get(name)
-    if (found === undefined) throw new INVALID_OPTION('users', `the table has no "${name}" column`)
-    return found
-  }
+  const required = (name: string): [string, Column] => requiredColumn(columns, 'users', name)
   const id = required('id')
   const email = required('email')
   const hashedPassword = required('hashed_password')
