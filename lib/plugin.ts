@@ -118,15 +118,20 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
   }
 
   if (options.pruneIntervalSeconds !== null) {
+    let pruning: Promise<void> | null = null
     const timer = setInterval(function pruneExpiredTokens () {
-      store.pruneExpired().catch((error: unknown) => {
+      // A prune slower than the interval is not started again on top of itself.
+      if (pruning !== null) return
+      pruning = store.pruneExpired().then(() => {}, (error: unknown) => {
         app.log.error({ err: error }, 'access-tokens: pruning expired tokens failed')
-      })
+      }).finally(() => { pruning = null })
     }, options.pruneIntervalSeconds * 1000)
     // The timer must not keep a process alive that is otherwise done.
     timer.unref()
     app.addHook('onClose', async function stopPruning () {
       clearInterval(timer)
+      // Closing waits for a prune under way: no query after the app closed.
+      await pruning
     })
   }
 }
