@@ -5,24 +5,15 @@ import { openDatabase } from './helpers/databases.js'
 import { buildApp } from './helpers/app.js'
 import { countingDatabase } from './helpers/counting-database.js'
 import { controlClock } from './helpers/controlled-clock.js'
+import { captureInterval } from './helpers/interval-capture.js'
 
 t.test('overlapping ticks run one prune, and close waits for it', async (t) => {
   const INTERVAL_SECONDS = 3217
-  const realSetInterval = globalThis.setInterval
-  let tick: (() => void) | null = null
-  globalThis.setInterval = ((callback: () => void, ms: number) => {
-    if (ms === INTERVAL_SECONDS * 1000) tick = callback
-    return realSetInterval(callback, ms)
-  }) as typeof setInterval
   const tdb = await openDatabase('sqlite')
   t.teardown(() => tdb.close())
   const counting = countingDatabase(tdb.db)
-  let built: Awaited<ReturnType<typeof buildApp>>
-  try {
-    built = await buildApp(t, { tdb, plugin: { database: counting.db, lifetimeSeconds: 60, pruneIntervalSeconds: INTERVAL_SECONDS } })
-  } finally {
-    globalThis.setInterval = realSetInterval
-  }
+  const { tick, registered: built } = await captureInterval(INTERVAL_SECONDS * 1000, () =>
+    buildApp(t, { tdb, plugin: { database: counting.db, lifetimeSeconds: 60, pruneIntervalSeconds: INTERVAL_SECONDS } }))
   const { app, addUser } = built
   t.type(tick, 'function', 'the plugin set its timer')
   const clock = controlClock(t)

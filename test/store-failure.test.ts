@@ -13,6 +13,7 @@ import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2'
 import { createUser, errors, generateToken, hashToken } from '../index.js'
 import { dialects, openDatabase, type DialectName, type TestDatabase } from './helpers/databases.js'
 import { buildApp, bearer, cachedHash, PASSWORD, type TestApp } from './helpers/app.js'
+import { captureInterval } from './helpers/interval-capture.js'
 
 interface LogLine { level: number, msg?: string, err?: { code?: string, type?: string, message?: string, stack?: string } }
 
@@ -313,18 +314,8 @@ for (const dialect of dialects) {
   t.test(`${dialect}: a failing prune on the timer is logged, and the app stays up`, async (t) => {
     // The timer's callback is taken at registration and run by the test: no waiting.
     const INTERVAL_SECONDS = 4321
-    const realSetInterval = globalThis.setInterval
-    let prune: (() => void) | null = null
-    globalThis.setInterval = ((callback: () => void, ms: number) => {
-      if (ms === INTERVAL_SECONDS * 1000) prune = callback
-      return realSetInterval(callback, ms)
-    }) as typeof setInterval
-    let built: Awaited<ReturnType<typeof setup>>
-    try {
-      built = await setup(t, dialect, { pruneIntervalSeconds: INTERVAL_SECONDS })
-    } finally {
-      globalThis.setInterval = realSetInterval
-    }
+    const { tick: prune, registered: built } = await captureInterval(INTERVAL_SECONDS * 1000, () =>
+      setup(t, dialect, { pruneIntervalSeconds: INTERVAL_SECONDS }))
     const { app, addUser, login, log, cut } = built
     t.type(prune, 'function', 'the plugin set its timer')
     await addUser({ email: 'a@example.com' })
