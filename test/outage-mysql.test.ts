@@ -7,16 +7,12 @@ import t from 'tap'
 import mysql from 'mysql2/promise'
 import { drizzle } from 'drizzle-orm/mysql2'
 import { dialects, openDatabase } from './helpers/databases.js'
-import { buildApp, bearer, PASSWORD } from './helpers/app.js'
+import { bearer } from './helpers/app.js'
+import { loginBody, loginKinds, outageApp } from './helpers/outage-app.js'
 import { startProxy } from './helpers/tcp-proxy.js'
 import { within } from './helpers/within.js'
 
 if (!dialects.includes('mysql')) t.comment('TEST_MYSQL_URL is not set: the MySQL outage tests need a server')
-
-// The built-in authenticate reads the user table first; one that needs no
-// database brings login to the store's insert, here the transaction that
-// keeps maxTokensPerUser.
-const loginKinds = ['built-in authenticate', 'authenticate without the database'] as const
 
 for (const dialect of dialects.filter((name) => name === 'mysql')) {
   for (const loginWith of loginKinds) {
@@ -31,19 +27,7 @@ for (const dialect of dialects.filter((name) => name === 'mysql')) {
         await proxy.close()
         await direct.close()
       })
-      let userId = ''
-      const { app, addUser, login } = await buildApp(t, {
-        tdb: { ...direct, db: drizzle(pool) },
-        plugin: loginWith === loginKinds[0]
-          ? {}
-          : {
-              maxTokensPerUser: 10,
-              authenticate: ({ username, password }) => username === 'a@example.com' && password === PASSWORD ? { id: userId } : null
-            }
-      })
-      userId = await addUser({ email: 'a@example.com' })
-      const token = await login('a@example.com')
-      const loginBody = { username: 'a@example.com', password: PASSWORD }
+      const { app, token } = await outageApp(t, direct, drizzle(pool), loginWith)
 
       proxy.cut('reset')
       const during = [

@@ -6,6 +6,7 @@ import pg from 'pg'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import { dialects, openDatabase } from './helpers/databases.js'
 import { buildApp, bearer, PASSWORD } from './helpers/app.js'
+import { loginBody, loginKinds, outageApp } from './helpers/outage-app.js'
 import { startProxy, type CutMode } from './helpers/tcp-proxy.js'
 import { within as answered } from './helpers/within.js'
 
@@ -14,11 +15,6 @@ import { within as answered } from './helpers/within.js'
 const POOL_TIMEOUTS = { connectionTimeoutMillis: 500, query_timeout: 500 }
 
 if (!dialects.includes('pg')) t.comment('TEST_PG_URL is not set: the PostgreSQL outage tests need a server')
-
-// The built-in authenticate reads the user table first; one that needs no
-// database brings login to the store's insert during the outage, here the
-// transaction that keeps maxTokensPerUser.
-const loginKinds = ['built-in authenticate', 'authenticate without the database'] as const
 
 const cases = (['stall', 'reset'] as CutMode[]).flatMap((mode) => loginKinds.map((loginWith) => ({ mode, loginWith })))
 
@@ -39,24 +35,12 @@ for (const dialect of dialects.filter((name) => name === 'pg')) {
         await direct.close()
       })
 
-      let userId = ''
-      const { app, addUser, login } = await buildApp(t, {
-        tdb: { ...direct, db: drizzle(pool) },
-        plugin: loginWith === loginKinds[0]
-          ? {}
-          : {
-              maxTokensPerUser: 10,
-              authenticate: ({ username, password }) => username === 'a@example.com' && password === PASSWORD ? { id: userId } : null
-            }
-      })
-      userId = await addUser({ email: 'a@example.com' })
-      const token = await login('a@example.com')
+      const { app, token } = await outageApp(t, direct, drizzle(pool), loginWith)
       t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 200)
 
       proxy.cut(mode)
       // One request at a time first, each meeting the connections left idle in
       // the pool; then more at once than the pool has connections.
-      const loginBody = { username: 'a@example.com', password: PASSWORD }
       const during = [
         await answered(app.inject({ method: 'POST', url: '/auth/login', payload: loginBody })),
         await answered(app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })),
