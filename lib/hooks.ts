@@ -3,6 +3,7 @@ import { CSRF_FAILED, FORBIDDEN, UNAUTHORIZED } from './errors.js'
 import { hashToken } from './token.js'
 import { isUnsafeMethod, type Transport } from './transport.js'
 import type { TokenStore } from './store.js'
+import { isActiveUser, isSuperuserUser, isVerifiedUser } from './flags.js'
 
 export interface RequireUserOptions {
   /** Let requests without a valid token through, with `request.user` null. Default false. */
@@ -16,8 +17,6 @@ export interface RequireUserOptions {
 }
 
 export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
-
-interface Flags { isActive?: unknown, isVerified?: unknown, isSuperuser?: unknown }
 
 // RFC 6750 section 3: a 401 names the scheme, and says invalid_token when a
 // token was presented.
@@ -72,15 +71,17 @@ export function createGuards (store: TokenStore, transport: Transport, decorator
         : credential.token === null ? null : await store.verifyDigest(hashToken(credential.token))
       // An inactive user is refused like a bad token, or is anonymous where
       // anonymity is allowed.
-      if (found === null || (active && (found.user as Flags).isActive === false)) {
+      // The flags are read as login reads them (lib/flags.ts): a 0 from an
+      // integer column is inactive here too.
+      if (found === null || (active && !isActiveUser(found.user as object))) {
         if (optional) return
         throw unauthorized(reply, true)
       }
-      const user = found.user as Flags
+      const user = found.user as object
       decorated[decorator] = user
       request.accessToken = found.session
-      if (verified && user.isVerified !== true) throw new FORBIDDEN()
-      if (superuser && user.isSuperuser !== true) throw new FORBIDDEN()
+      if (verified && !isVerifiedUser(user)) throw new FORBIDDEN()
+      if (superuser && !isSuperuserUser(user)) throw new FORBIDDEN()
     }
   }
 }

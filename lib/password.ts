@@ -23,11 +23,24 @@ function derive (password: string, salt: Buffer, cost: { ln: number, r: number, 
   return scryptAsync(password.normalize('NFKC'), salt, bytes, options)
 }
 
-/** Hashes a password with scrypt and a random salt; the result names its own parameters. */
+// With the u flag a surrogate pair is one code point: only unpaired ones match.
+const UNPAIRED_SURROGATE = /\p{Surrogate}/u
+function isWellFormed (password: string): boolean {
+  return !UNPAIRED_SURROGATE.test(password)
+}
+
+/**
+ * Hashes a password with scrypt and a random salt; the result names its own
+ * parameters. The password is NFKC-normalised first (NIST SP 800-63B), so
+ * the same password typed on another keyboard or system still matches.
+ */
 export async function hashPassword (password: string): Promise<string> {
   if (typeof password !== 'string' || password.length === 0) {
     throw new TypeError('password must be a non-empty string')
   }
+  // UTF-8 turns every unpaired surrogate into U+FFFD, so passwords that
+  // differ only in them would share one hash.
+  if (!isWellFormed(password)) throw new TypeError('password must be well-formed Unicode (no unpaired surrogates)')
   const salt = randomBytes(SALT_BYTES)
   const key = await derive(password, salt, DEFAULT_COST, KEY_BYTES)
   const { ln, r, p } = DEFAULT_COST
@@ -42,7 +55,10 @@ export async function verifyPassword (password: string, hash: string): Promise<b
   const parsed = parseHash(hash)
   if (typeof password !== 'string' || parsed === null) return false
   const actual = await derive(password, parsed.salt, parsed.cost, parsed.key.length)
-  return timingSafeEqual(actual, parsed.key)
+  // No password with an unpaired surrogate can be hashed, and UTF-8 would
+  // read it as another password (U+FFFD): it matches nothing. The check
+  // costs the same work, so its time tells nothing either.
+  return timingSafeEqual(actual, parsed.key) && isWellFormed(password)
 }
 
 /** Whether `hash` is one `verifyPassword` can check. */
@@ -62,8 +78,11 @@ function parseHash (hash: unknown): { cost: { ln: number, r: number, p: number }
 }
 
 /**
- * A hash of a random password, computed once and checked against when an
- * email is unknown: the login then costs the same whether the user exists.
+ * A hash of a random password, computed once per process and checked
+ * against when an email is unknown: the login then costs the same whether
+ * the user exists. The plugin awaits it at registration; built on the first
+ * unknown email instead, that first probe would cost two scrypt runs and
+ * tell an attacker the email has no account.
  */
 let dummyHash: Promise<string> | undefined
 export function timingDummyHash (): Promise<string> {

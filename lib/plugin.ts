@@ -9,6 +9,7 @@ import { createTransport } from './transport.js'
 import { checkRequireUserOptions, createGuards } from './hooks.js'
 import { accessTokenRoutes } from './routes.js'
 import { defaultAuthenticate } from './users.js'
+import { timingDummyHash } from './password.js'
 import { INVALID_OPTION } from './errors.js'
 import { openApiSupport } from './openapi.js'
 import type { AccessTokensApi } from './types.js'
@@ -51,6 +52,10 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
     // SQLite prepares at once, so a database without the tables fails here.
     throw new INVALID_OPTION('database', `its tables cannot be queried (${(error as Error).message}); run migrate(db) first, or pass your own tables`)
   }
+  // The dummy hash of unknown-email logins exists before the first login:
+  // built lazily, the first probe after a start would cost two scrypt runs
+  // and so reveal that its email has no account.
+  if (options.authenticate === null) await timingDummyHash()
   const transport = createTransport(options)
   const requireUser = createGuards(store, transport, options.decorator)
 

@@ -6,6 +6,7 @@ import type { LifecycleCallback } from './options.js'
 import type { TokenStore } from './store.js'
 import type { Transport } from './transport.js'
 import type { Credentials } from './users.js'
+import { isActiveUser, isVerifiedUser } from './flags.js'
 import { errorResponse, loginBody, noContent, sessionList, sessionParams, tokenResponse } from './schemas.js'
 
 export interface RoutesContext {
@@ -92,8 +93,9 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
     const { username, password } = request.body
     const user = await context.authenticate({ username, password }, request) as UserLike | null | undefined
     // Order: credentials, active, verified; an inactive user learns nothing more.
-    if (user === null || user === undefined || user.isActive === false) throw new LOGIN_BAD_CREDENTIALS()
-    if (context.requireVerified && user.isVerified !== true) throw new LOGIN_USER_NOT_VERIFIED()
+    // The flags are read as every guard reads them (lib/flags.ts).
+    if (user === null || user === undefined || !isActiveUser(user)) throw new LOGIN_BAD_CREDENTIALS()
+    if (context.requireVerified && !isVerifiedUser(user)) throw new LOGIN_USER_NOT_VERIFIED()
 
     const { token, session } = await store.issue(user.id, {
       userAgent: request.headers['user-agent'] ?? null,

@@ -74,6 +74,8 @@ export class TokenStore<User = unknown> {
   /** The prepared lookup of the hot path: token row (and user) by digest. */
   readonly #lookup: Lookup
   readonly #joined: boolean
+  /** Turns a joined user row into the user object (flags read by SQL column name). */
+  readonly #toUser: ((row: Record<string, unknown>) => Record<string, unknown>) | null
 
   constructor (config: StoreConfig<User>, statementName: string) {
     this.#dialect = config.dialect
@@ -96,6 +98,7 @@ export class TokenStore<User = unknown> {
     // With the user table known, one statement returns the token row and its
     // user; otherwise the token row alone, and getUser finds the user.
     this.#joined = config.getUser === null && config.users !== null
+    this.#toUser = this.#joined ? config.users!.toUser : null
     const query = this.#joined
       ? db.select({ token: tokens.selection, user: config.users!.selection })
         .from(tokens.table)
@@ -176,7 +179,9 @@ export class TokenStore<User = unknown> {
         this.#cache?.delete(digest)
         return null
       }
-      const user = this.#joined ? rows[0].user as User : await this.#getUser!(session.userId as never)
+      const user = this.#joined
+        ? this.#toUser!(rows[0].user as Record<string, unknown>) as User
+        : await this.#getUser!(session.userId as never)
       if (typeof user !== 'object' || user === null) return null
       verified = { session, user }
       this.#cache?.set(digest, verified, now, generation)

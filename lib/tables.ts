@@ -1,6 +1,7 @@
 import { getTableColumns, type Column } from 'drizzle-orm'
 import { INVALID_OPTION } from './errors.js'
 import type { AnyTable } from './dialects/types.js'
+import { FLAGS, readFlag, type Flag } from './flags.js'
 
 // Tables are matched by SQL column names, so a user's own table may name its
 // TypeScript properties as it likes.
@@ -26,10 +27,25 @@ export interface UserTable {
   id: Column
   email: Column
   hashedPassword: Column
-  keys: Record<'id' | 'email' | 'hashedPassword', string> & Partial<Record<'isActive' | 'isVerified' | 'isSuperuser', string>>
-  /** Every column but the password hash: what becomes `request.user`. */
+  keys: Record<'id' | 'email' | 'hashedPassword', string> & Partial<Record<Flag, string>>
+  /**
+   * Every column but the password hash, keyed by the user object's names:
+   * `id`, `email` and the flags by their canonical names (found by SQL
+   * column name), any other column by its property name.
+   */
   selection: Record<string, Column>
+  /**
+   * A selected row as the user object: every flag present, as a boolean.
+   * A missing flag column means active, not verified, not superuser; a
+   * value that cannot be read fails closed (inactive, not verified, not
+   * superuser).
+   */
+  toUser(row: Record<string, unknown>): Record<string, unknown>
 }
+
+/** What a flag is when its column is missing, and when its value cannot be read. */
+const MISSING: Record<Flag, boolean> = { isActive: true, isVerified: false, isSuperuser: false }
+const FLAG_COLUMNS: Record<Flag, string> = { isActive: 'is_active', isVerified: 'is_verified', isSuperuser: 'is_superuser' }
 
 function columnsBySqlName (table: AnyTable): Map<string, [string, Column]> {
   const byName = new Map<string, [string, Column]>()
@@ -89,13 +105,28 @@ export function resolveUserTable (table: AnyTable): UserTable {
   const email = required('email')
   const hashedPassword = required('hashed_password')
   const keys: UserTable['keys'] = { id: id[0], email: email[0], hashedPassword: hashedPassword[0] }
-  for (const [sqlName, key] of [['is_active', 'isActive'], ['is_verified', 'isVerified'], ['is_superuser', 'isSuperuser']] as const) {
-    const found = columns.get(sqlName)
-    if (found !== undefined) keys[key] = found[0]
+  // The user object's own names first: a property of the table that happens
+  // to be called `isActive` but is another column cannot shadow the flag.
+  const selection: Record<string, Column> = { id: id[1], email: email[1] }
+  const flagColumns = new Set<Column>()
+  for (const flag of FLAGS) {
+    const found = columns.get(FLAG_COLUMNS[flag])
+    if (found === undefined) continue
+    keys[flag] = found[0]
+    selection[flag] = found[1]
+    flagColumns.add(found[1])
   }
-  const selection: Record<string, Column> = {}
   for (const [key, column] of columns.values()) {
-    if (column !== hashedPassword[1]) selection[key] = column
+    if (column === hashedPassword[1] || column === id[1] || column === email[1] || flagColumns.has(column)) continue
+    if (!Object.hasOwn(selection, key)) selection[key] = column
   }
-  return { table, id: id[1], email: email[1], hashedPassword: hashedPassword[1], keys, selection }
+  function toUser (row: Record<string, unknown>): Record<string, unknown> {
+    const user: Record<string, unknown> = { ...row }
+    for (const flag of FLAGS) {
+      // Fail closed: an unreadable isActive is inactive, the others false.
+      user[flag] = keys[flag] === undefined ? MISSING[flag] : readFlag(row[flag]) ?? false
+    }
+    return user
+  }
+  return { table, id: id[1], email: email[1], hashedPassword: hashedPassword[1], keys, selection, toUser }
 }

@@ -186,7 +186,7 @@ for (const dialect of dialects) {
       const token = await login('max@example.com')
       const me = await app.inject({ url: '/me', headers: bearer(token) })
       t.equal(me.statusCode, 200)
-      t.same(me.json(), { id: member.id, email: 'max@example.com', isActive: true })
+      t.same(me.json(), { id: member.id, email: 'max@example.com', isActive: true, isVerified: false, isSuperuser: false }, 'the canonical user object: the flags without a column read as their defaults')
       t.equal(typeof me.json().id, 'number')
       const [row] = await tdb.db.select().from(memberTokens)
       t.equal(row.userId, member.id)

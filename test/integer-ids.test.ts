@@ -22,9 +22,9 @@ for (const dialect of dialects) {
       const { app, login } = await buildApp(t, { dialect, tdb, plugin: { users: own.users, tokens: own.tokens } })
 
       // The id comes from the database; createUser reads the row back.
-      const user = await createUser<{ id: number, email: string, isActive: boolean }>(tdb.db, { email: 'Int@Example.com', password: PASSWORD }, { users: own.users })
+      const user = await createUser<{ id: number, email: string, isActive: boolean, isVerified: boolean, isSuperuser: boolean }>(tdb.db, { email: 'Int@Example.com', password: PASSWORD }, { users: own.users })
       t.type(user.id, 'number')
-      t.same(user, { id: user.id, email: 'int@example.com', isActive: true })
+      t.same(user, { id: user.id, email: 'int@example.com', isActive: true, isVerified: false, isSuperuser: false })
       const other = await createUser<{ id: number }>(tdb.db, { email: 'other@example.com', password: PASSWORD }, { users: own.users })
       t.equal(other.id, user.id + 1)
 
@@ -35,7 +35,7 @@ for (const dialect of dialects) {
 
       const me = await app.inject({ url: '/me', headers: bearer(token) })
       t.equal(me.statusCode, 200)
-      t.strictSame(me.json(), { id: user.id, email: 'int@example.com', isActive: true })
+      t.strictSame(me.json(), { id: user.id, email: 'int@example.com', isActive: true, isVerified: false, isSuperuser: false })
       const verified = await app.accessTokens.verify(token)
       t.equal(verified?.session.userId, user.id, 'the session carries the id with its own type')
 

@@ -78,7 +78,8 @@ const USER_COLUMNS: Record<DialectName, string> = {
   mysql: 'email varchar(320) not null unique, hashed_password varchar(255) not null, is_active boolean not null default true'
 }
 
-function tokenTableSql (dialect: DialectName, name: string, userIdType: string): string {
+/** CREATE TABLE of a token table whose user_id (of `userIdType`) references account(id). */
+export function tokenTableSql (dialect: DialectName, name: string, userIdType: string): string {
   const fk = 'foreign key (user_id) references account(id) on delete cascade'
   if (dialect === 'sqlite') {
     return `create table ${name} (token text primary key, user_id ${userIdType} not null, created_at integer not null, ` +

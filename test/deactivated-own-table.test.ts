@@ -1,0 +1,136 @@
+// Regression: with an own user table whose flags have other property names,
+// or are plain 0/1 integers, a deactivated user kept access. Login found
+// is_active by its SQL name, the request guard read a property literally
+// called isActive, and 0 was not `false`. Now the built-in lookup maps the row
+// to { id, email, isActive, isVerified, isSuperuser } by SQL column name, and
+// login and every request read the flags the same way, failing closed.
+import t, { type Test } from 'tap'
+import { integer as sqliteInteger, sqliteTable, text as sqliteText } from 'drizzle-orm/sqlite-core'
+import { boolean as pgBoolean, integer as pgInteger, pgTable, serial as pgSerial, text as pgText } from 'drizzle-orm/pg-core'
+import { boolean as mysqlBoolean, int as mysqlInt, mysqlTable, serial as mysqlSerial, varchar } from 'drizzle-orm/mysql-core'
+import * as sqliteSchema from '../lib/schema/sqlite.js'
+import * as pgSchema from '../lib/schema/pg.js'
+import * as mysqlSchema from '../lib/schema/mysql.js'
+import { dialects, openDatabase, type DialectName } from './helpers/databases.js'
+import { buildApp, bearer, cachedHash, PASSWORD } from './helpers/app.js'
+import { sqlTypeOf, tokenTableSql } from './helpers/own-tables.js'
+
+type Variant = 'boolean' | 'integer'
+
+/** The `account` table: flags under property names of its own, booleans or plain 0/1 integers. */
+function accountTable (dialect: DialectName, variant: Variant): any {
+  if (dialect === 'sqlite') {
+    const flag = variant === 'boolean' ? (name: string) => sqliteInteger(name, { mode: 'boolean' }) : (name: string) => sqliteInteger(name)
+    return sqliteTable('account', {
+      id: sqliteInteger('id').primaryKey({ autoIncrement: true }),
+      email: sqliteText('email').notNull(),
+      hashedPassword: sqliteText('hashed_password').notNull(),
+      active: flag('is_active'),
+      verified: flag('is_verified'),
+      admin: flag('is_superuser')
+    })
+  }
+  if (dialect === 'pg') {
+    const flag = variant === 'boolean' ? (name: string) => pgBoolean(name) : (name: string) => pgInteger(name)
+    return pgTable('account', {
+      id: pgSerial('id').primaryKey(),
+      email: pgText('email').notNull(),
+      hashedPassword: pgText('hashed_password').notNull(),
+      active: flag('is_active'),
+      verified: flag('is_verified'),
+      admin: flag('is_superuser')
+    })
+  }
+  const flag = variant === 'boolean' ? (name: string) => mysqlBoolean(name) : (name: string) => mysqlInt(name)
+  return mysqlTable('account', {
+    id: mysqlSerial('id').primaryKey(),
+    email: varchar('email', { length: 320 }).notNull(),
+    hashedPassword: varchar('hashed_password', { length: 255 }).notNull(),
+    active: flag('is_active'),
+    verified: flag('is_verified'),
+    admin: flag('is_superuser')
+  })
+}
+
+const ID_SQL = { sqlite: 'id integer primary key autoincrement', pg: 'id serial primary key', mysql: 'id serial primary key' }
+const EMAIL_SQL = { sqlite: 'email text not null', pg: 'email text not null', mysql: 'email varchar(320) not null' }
+const HASH_SQL = { sqlite: 'hashed_password text not null', pg: 'hashed_password text not null', mysql: 'hashed_password varchar(255) not null' }
+const DEFINE = { sqlite: sqliteSchema.defineAccessTokenTable, pg: pgSchema.defineAccessTokenTable, mysql: mysqlSchema.defineAccessTokenTable } as Record<DialectName, (column: any, options?: { name?: string }) => any>
+
+async function setup (t: Test, dialect: DialectName, variant: Variant) {
+  const tdb = await openDatabase(dialect, { migrated: false })
+  t.teardown(() => tdb.close())
+  const users = accountTable(dialect, variant)
+  const tokens = DEFINE[dialect](users.id, { name: 'account_token' })
+  const flagType = variant === 'boolean' ? (dialect === 'sqlite' ? 'integer' : 'boolean') : (dialect === 'mysql' ? 'int' : 'integer')
+  await tdb.query(`create table account (${ID_SQL[dialect]}, ${EMAIL_SQL[dialect]}, ${HASH_SQL[dialect]}, ` +
+    `is_active ${flagType}, is_verified ${flagType}, is_superuser ${flagType})`)
+  await tdb.query(tokenTableSql(dialect, 'account_token', sqlTypeOf(dialect, tokens, 'user_id')))
+  // SQL literals of the flags: PostgreSQL's boolean takes no 0 or 1.
+  const yes = dialect === 'pg' && variant === 'boolean' ? 'true' : '1'
+  const no = dialect === 'pg' && variant === 'boolean' ? 'false' : '0'
+  await tdb.query(`insert into account (email, hashed_password, is_active, is_verified, is_superuser) values ('pat@example.com', '${await cachedHash(PASSWORD)}', ${yes}, ${yes}, ${yes})`)
+  const built = await buildApp(t, {
+    dialect,
+    tdb,
+    plugin: { users, tokens },
+    routes (app) {
+      app.get('/admin', { onRequest: app.requireUser({ verified: true, superuser: true }) }, async () => 'ok')
+    }
+  })
+  const set = (column: string, value: string): Promise<unknown> => tdb.query(`update account set ${column} = ${value}`)
+  const login = () => built.app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'pat@example.com', password: PASSWORD } })
+  return { ...built, set, yes, no, login }
+}
+
+for (const dialect of dialects) {
+  for (const variant of ['boolean', 'integer'] as const) {
+    t.test(`${dialect}, ${variant} flag columns under own property names: a deactivated user loses access`, async (t) => {
+      const { app, set, yes, no, login } = await setup(t, dialect, variant)
+      const signedIn = await login()
+      t.equal(signedIn.statusCode, 200)
+      const token = signedIn.json().access_token
+
+      const me = await app.inject({ url: '/me', headers: bearer(token) })
+      t.equal(me.statusCode, 200)
+      const user = me.json()
+      t.same([user.isActive, user.isVerified, user.isSuperuser], [true, true, true], 'the flags under their canonical names, as booleans')
+      t.equal(user.email, 'pat@example.com')
+      t.notOk('hashedPassword' in user, 'never the password hash')
+      t.equal((await app.inject({ url: '/admin', headers: bearer(token) })).statusCode, 200)
+      t.equal((await app.inject({ url: '/auth/sessions', headers: bearer(token) })).statusCode, 200)
+
+      await set('is_active', no)
+      t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 401, 'deactivated: the existing token is refused')
+      t.equal((await app.inject({ url: '/auth/sessions', headers: bearer(token) })).statusCode, 401)
+      t.equal((await login()).json().code, 'LOGIN_BAD_CREDENTIALS', 'and login refuses')
+
+      await set('is_active', yes)
+      t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 200, 'reactivated')
+      await set('is_verified', no)
+      t.equal((await app.inject({ url: '/admin', headers: bearer(token) })).statusCode, 403, 'unverified: 0 is false')
+      await set('is_verified', yes)
+      await set('is_superuser', no)
+      t.equal((await app.inject({ url: '/admin', headers: bearer(token) })).statusCode, 403, 'no longer superuser: 0 is false')
+    })
+  }
+
+  t.test(`${dialect}: a flag that cannot be read fails closed`, async (t) => {
+    const { app, set, login } = await setup(t, dialect, 'integer')
+    const token = (await login()).json().access_token
+    t.equal((await app.inject({ url: '/admin', headers: bearer(token) })).statusCode, 200)
+
+    for (const value of ['2', 'null']) {
+      await set('is_verified', value)
+      t.equal((await app.inject({ url: '/admin', headers: bearer(token) })).statusCode, 403, `is_verified = ${value}: not verified`)
+      await set('is_verified', '1')
+      await set('is_superuser', value)
+      t.equal((await app.inject({ url: '/admin', headers: bearer(token) })).statusCode, 403, `is_superuser = ${value}: not superuser`)
+      await set('is_superuser', '1')
+      await set('is_active', value)
+      t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 401, `is_active = ${value}: inactive`)
+      t.equal((await login()).statusCode, 400, `is_active = ${value}: login refused`)
+      await set('is_active', '1')
+    }
+  })
+}
