@@ -129,16 +129,25 @@ export class TokenStore<User = unknown> {
     }
     if (keys.userAgent !== null) values[keys.userAgent] = row.userAgent
     if (keys.ip !== null) values[keys.ip] = row.ip
-    await guarded(() => this.#dialect.insertToken({
-      table: this.#tokens.table,
-      token: this.#tokens.token,
-      userId: this.#tokens.userId,
-      createdAt: this.#tokens.createdAt,
-      values,
-      digest,
-      ownerId: userId,
-      keep: this.#keep
-    }))
+    try {
+      await guarded(() => this.#dialect.insertToken({
+        table: this.#tokens.table,
+        token: this.#tokens.token,
+        userId: this.#tokens.userId,
+        createdAt: this.#tokens.createdAt,
+        values,
+        digest,
+        ownerId: userId,
+        keep: this.#keep
+      }))
+    } finally {
+      // maxTokensPerUser: the insert may have deleted the user's oldest
+      // tokens. The dialect does not say which, so every cached token of the
+      // user goes: an evicted one must not live on here for ttlSeconds.
+      // After the insert, so a lookup that read an evicted row meanwhile
+      // cannot cache it again.
+      if (this.#keep !== null) this.#cache?.deleteUser(userId)
+    }
     return { token, session: sessionOf(row, this.#lifetimes) }
   }
 
