@@ -8,7 +8,11 @@ import type { AnyTable } from './dialects/types.js'
 import type { Credentials } from './users.js'
 
 export interface CookieOptions {
-  /** Cookie name. Default `access_token`. */
+  /**
+   * Cookie name. Default `access_token`. `__Host-access_token` is
+   * recommended: browsers then keep it to this host, path `/`, over https,
+   * so a sibling subdomain cannot plant or overwrite it.
+   */
   name?: string
   path?: string
   domain?: string
@@ -171,6 +175,18 @@ function resolveCookie (value: unknown): ResolvedOptions['cookie'] {
   const httpOnly = boolean('cookie.httpOnly', given.httpOnly, true)
   const sameSite = given.sameSite ?? 'lax'
   if (sameSite !== 'lax' && sameSite !== 'strict' && sameSite !== 'none') fail('cookie.sameSite', "must be 'lax', 'strict' or 'none'")
+  // Options a browser refuses or ignores would leave users signed out, or a
+  // cookie without the protection its name promises (RFC 6265bis).
+  const secured = secure !== false
+  if (sameSite === 'none' && !secured) fail('cookie', "sameSite 'none' needs secure: browsers refuse such a cookie")
+  const lowerName = name.toLowerCase()
+  if (lowerName.startsWith('__host-')) {
+    if (!secured) fail('cookie', 'a __Host- cookie needs secure')
+    if (given.domain !== undefined) fail('cookie', 'a __Host- cookie cannot have a domain')
+    if (path !== '/') fail('cookie', "a __Host- cookie needs path '/'")
+  } else if (lowerName.startsWith('__secure-') && !secured) {
+    fail('cookie', 'a __Secure- cookie needs secure')
+  }
   return { name, path, domain: given.domain as string | undefined, secure, httpOnly, sameSite }
 }
 

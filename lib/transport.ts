@@ -47,6 +47,21 @@ function readBearer (header: string | undefined): Credential | undefined {
   return { via: 'bearer', token: space === -1 ? null : shaped(header.slice(space + 1).trim()) }
 }
 
+/**
+ * How many cookies named `name` a Cookie header carries. A browser sends
+ * every cookie that matches the request, so a name can come twice: one set
+ * by this server, and one planted by a sibling subdomain (or a path of its
+ * own) for the parent domain. Which comes first is the attacker's to choose.
+ */
+function countCookies (header: string, name: string): number {
+  let count = 0
+  for (const pair of header.split(';')) {
+    const equals = pair.indexOf('=')
+    if ((equals === -1 ? pair : pair.slice(0, equals)).trim() === name) count++
+  }
+  return count
+}
+
 /** Reading, writing and clearing credentials, chosen once from the options. */
 export function createTransport (options: Pick<ResolvedOptions, 'bearer' | 'cookie' | 'trustedOrigins' | 'lifetimeSeconds'>): Transport {
   const { bearer, cookie, trustedOrigins } = options
@@ -59,6 +74,13 @@ export function createTransport (options: Pick<ResolvedOptions, 'bearer' | 'cook
       if (fromHeader !== undefined) return fromHeader
     }
     if (cookieName !== null) {
+      // Cookie tossing: the name twice is a bad token, never the first of
+      // the two. The cheap test first: one occurrence of the name at most.
+      const header = request.headers.cookie
+      if (typeof header === 'string' && header.indexOf(cookieName) !== header.lastIndexOf(cookieName) &&
+        countCookies(header, cookieName) > 1) {
+        return { via: 'cookie', token: null }
+      }
       const value = request.cookies?.[cookieName]
       if (typeof value === 'string' && value !== '') return { via: 'cookie', token: shaped(value) }
     }
