@@ -7,6 +7,7 @@ import type { TokenStore } from './store.js'
 import type { Transport } from './transport.js'
 import type { Credentials } from './users.js'
 import { isActiveUser, isVerifiedUser } from './flags.js'
+import { redactIdPath, requestLogObject } from './log-redaction.js'
 import { errorResponse, loginBody, noContent, sessionList, sessionParams, tokenResponse } from './schemas.js'
 
 export interface RoutesContext {
@@ -45,20 +46,23 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 const errors = (...codes: number[]): Record<number, typeof errorResponse & { description: string }> =>
   Object.fromEntries(codes.map((code) => [code, { ...errorResponse, description: ERROR_DESCRIPTIONS[code] }]))
 
-/** Fastify's default request serializer, with the session id cut from the URL. */
-function withoutSessionId (request: FastifyRequest): Record<string, unknown> {
-  return {
-    method: request.method,
-    url: request.url.replace(/\/sessions\/[^/?#]*/, '/sessions/[id]'),
-    host: request.host,
-    remoteAddress: request.ip,
-    remotePort: request.socket.remotePort
-  }
+/** The path spaces under the prefix whose URLs carry ids (token digests). */
+const ID_PATHS = ['/sessions', '/api-keys']
+
+const noStore = function noStore (_request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  reply.header('cache-control', 'no-store')
+  done()
 }
 
 /** Login, logout and the sessions routes, in an encapsulated plugin so `prefix` applies. */
 export async function accessTokenRoutes (app: FastifyInstance, context: RoutesContext): Promise<void> {
   const { store, transport, requireUser, decorator, security, routeConfig: config } = context
+  // Every answer of these routes, errors and validation failures included,
+  // stays out of shared and browser caches: they carry tokens, session
+  // lists with IP addresses, or say who is signed in. A hook of this scope
+  // runs before any route's own hooks, the guards included.
+  app.addHook('onRequest', noStore)
+  redactIdsInLogs(app)
   // Form posts only reach these routes; the application's parsers stay its
   // own, and one it registered already is used as it is.
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody)
@@ -81,13 +85,7 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
         ...(context.bearer ? { 200: tokenResponse } : { 204: noContent }),
         ...errors(400, 403, 503)
       }
-    }),
-    // Before anything can fail: every answer of this route, a validation
-    // error included, must stay out of caches.
-    onRequest: function noStore (_request, reply, done) {
-      reply.header('cache-control', 'no-store')
-      done()
-    }
+    })
   }, async function login (request, reply) {
     if (!transport.isLoginAllowed(request)) throw new CSRF_FAILED()
     const { username, password } = request.body
@@ -159,8 +157,6 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
   app.delete<{ Params: { id: string } }>('/sessions/:id', {
     onRequest: anySignedIn,
     config,
-    // The id in this URL is a token digest: keep it out of the request log.
-    logSerializers: { req: withoutSessionId },
     schema: documented({ summary: 'End one of the signed-in user\'s sessions', tags: ['auth'], security, params: sessionParams, response: { 204: noContent, ...errors(401, 403, 404, 503) } })
   }, async function deleteSession (request, reply) {
     const { id } = request.params
@@ -179,4 +175,31 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
     await store.revokeAll(userOf(request).id)
     await ended(request, reply)
   })
+}
+
+/**
+ * Keeps session and API-key ids (token digests) out of the log lines of this
+ * scope: the request lines of its routes, whatever spelling of the path
+ * reached them, and Fastify's 404 lines for the id path spaces (a trailing
+ * slash, a wrong method), which a not-found handler of their own answers
+ * the way Fastify's default one does.
+ */
+function redactIdsInLogs (app: FastifyInstance): void {
+  const prefix = app.prefix
+  const parentFactory = app.childLoggerFactory
+  app.setChildLoggerFactory(function redactingChildLogger (logger, bindings, opts, rawRequest) {
+    const redacted = redactIdPath(rawRequest.url ?? '', prefix)
+    if (redacted === null) return parentFactory.call(this, logger, bindings, opts, rawRequest)
+    const serializers = { ...opts.serializers, req: (request: FastifyRequest) => requestLogObject(request, redacted) }
+    return parentFactory.call(this, logger, bindings, { ...opts, serializers }, rawRequest)
+  })
+  for (const path of ID_PATHS) {
+    app.register(async function idPathNotFound (scope) {
+      scope.setNotFoundHandler(function notFound (request, reply) {
+        const url = redactIdPath(request.url, prefix) ?? request.url
+        request.log.info(`Route ${request.method}:${url} not found`)
+        reply.code(404).send({ message: `Route ${request.method}:${url} not found`, error: 'Not Found', statusCode: 404 })
+      })
+    }, { prefix: path })
+  }
 }

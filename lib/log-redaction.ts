@@ -1,0 +1,57 @@
+import type { FastifyRequest } from 'fastify'
+
+// Session and API-key ids are token digests. They travel in URLs
+// (DELETE …/sessions/:id, DELETE …/api-keys/:id), and Fastify logs the URL of
+// every request, matched or not: a digest in a log is a session id for
+// anyone who reads it. These helpers find that path space whatever the
+// spelling that reaches the router (case, duplicate slashes, percent-encoding).
+
+/** The path segments under the prefix whose next segment is an id. */
+const ID_SEGMENTS = new Set(['sessions', 'api-keys'])
+
+function decoded (segment: string): string {
+  try {
+    return decodeURIComponent(segment).toLowerCase()
+  } catch {
+    return segment.toLowerCase()
+  }
+}
+
+/**
+ * `url` with everything after `<prefix>/sessions/` or `<prefix>/api-keys/`
+ * replaced by `[id]`, or null when the URL is not in that path space.
+ * Matching is case-insensitive and ignores empty segments, so every spelling
+ * a router may accept is caught; the query string is kept.
+ */
+export function redactIdPath (url: string, prefix: string): string | null {
+  const query = url.indexOf('?')
+  const path = query === -1 ? url : url.slice(0, query)
+  const expected = prefix.split('/').filter((segment) => segment !== '').map((segment) => segment.toLowerCase())
+  const segments = path.split('/')
+  let matched = 0
+  for (let i = 0; i < segments.length; i++) {
+    if (segments[i] === '') continue
+    const segment = decoded(segments[i])
+    if (matched < expected.length) {
+      if (segment !== expected[matched]) return null
+      matched++
+      continue
+    }
+    if (!ID_SEGMENTS.has(segment)) return null
+    const rest = segments.slice(i + 1).join('/')
+    if (rest.replaceAll('/', '') === '') return null
+    return `${segments.slice(0, i + 1).join('/')}/[id]${query === -1 ? '' : url.slice(query)}`
+  }
+  return null
+}
+
+/** Fastify's default request serializer, with the URL given. */
+export function requestLogObject (request: FastifyRequest, url: string): Record<string, unknown> {
+  return {
+    method: request.method,
+    url,
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket.remotePort
+  }
+}

@@ -1,0 +1,79 @@
+// Regression: under a prefix containing /sessions ('/sessions',
+// '/api/sessions'), DELETE …/sessions/:id logged the session id (a token
+// digest): the redaction cut the wrong path segment. Fastify's own 404 lines
+// (a trailing slash, a wrong method) logged it under every prefix. Now the
+// whole sessions and api-keys path space under the prefix is redacted, for
+// every spelling that reaches a route.
+import { Writable } from 'node:stream'
+import t from 'tap'
+import { buildApp, bearer } from './helpers/app.js'
+import { addQuickUser } from './helpers/quick-user.js'
+import { hashToken } from '../index.js'
+
+function capture (): { lines: string[], stream: Writable } {
+  const lines: string[] = []
+  const stream = new Writable({
+    write (chunk, _encoding, done) {
+      lines.push(String(chunk))
+      done()
+    }
+  })
+  return { lines, stream }
+}
+
+for (const prefix of ['/auth', '/sessions', '/api/sessions', '/api-keys', '']) {
+  t.test(`prefix ${JSON.stringify(prefix)}: no session id in any log line of the id paths`, async (t) => {
+    const { lines, stream } = capture()
+    const built = await buildApp(t, {
+      plugin: { routes: { prefix } },
+      fastify: { logger: { level: 'trace', stream }, routerOptions: { ignoreDuplicateSlashes: true, caseSensitive: false } }
+    })
+    const { app } = built
+    await addQuickUser(built, 'log@example.com')
+    const login = async (): Promise<string> => (await app.inject({ method: 'POST', url: `${prefix}/login`, payload: { username: 'log@example.com', password: 'correct horse battery staple' } })).json().access_token
+    const current = await login()
+    const ids = [hashToken(await login()), hashToken(await login()), hashToken(await login())]
+    lines.length = 0
+
+    const requests: Array<[string, string, number]> = [
+      ['DELETE', `${prefix}/sessions/${ids[0]}`, 204],
+      ['DELETE', `${prefix}/sessions/${ids[1]}?again=1`, 204],
+      ['DELETE', `${prefix.toUpperCase()}//SESSIONS//${ids[2]}`, 204],
+      ['DELETE', `${prefix}/sessions/${ids[0]}/`, 404],
+      ['GET', `${prefix}/sessions/${ids[0]}`, 404],
+      ['PATCH', `${prefix}/sessions/${ids[0]}/more`, 404],
+      ['DELETE', `${prefix}/api-keys/${ids[0]}`, 404],
+      ['GET', `${prefix}/api-keys/${ids[0]}/`, 404]
+    ]
+    for (const [method, url, status] of requests) {
+      const response = await app.inject({ method: method as 'GET', url, headers: bearer(current) })
+      t.equal(response.statusCode, status, `${method} ${url.replace(/[A-Za-z0-9_-]{43}/, '<id>')}`)
+      t.equal(response.headers['cache-control'], 'no-store', 'no-store, 404 included')
+      for (const id of ids) t.notOk(response.body.includes(id), 'nor in the answer')
+    }
+
+    const log = lines.join('')
+    for (const id of ids) {
+      t.notOk(log.includes(id), 'no session id in the log')
+      t.notOk(log.includes(id.slice(0, 20)), 'not even a part of one')
+    }
+    const entries = lines.map((line) => JSON.parse(line))
+    const incoming = entries.filter((entry) => entry.msg === 'incoming request')
+    t.equal(incoming.length, requests.length, 'every request was logged')
+    t.same(incoming.slice(0, 2).map((entry) => entry.req.url), [`${prefix}/sessions/[id]`, `${prefix}/sessions/[id]?again=1`])
+    t.equal(incoming[0].req.method, 'DELETE')
+    t.equal(incoming[0].req.remoteAddress, '127.0.0.1')
+    t.equal(entries.filter((entry) => /^Route [A-Z]+:.*\/\[id\] not found$/.test(entry.msg)).length, 5, 'the 404 lines, redacted')
+  })
+}
+
+t.test('other routes are logged as they are', async (t) => {
+  const { lines, stream } = capture()
+  const { app } = await buildApp(t, { fastify: { logger: { level: 'info', stream } } })
+  await app.inject({ url: '/auth/sessions' })
+  await app.inject({ url: '/auth/sessions/' })
+  await app.inject({ url: '/auth/elsewhere/x' })
+  await app.inject({ url: '/me?sessions/x' })
+  const urls = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'incoming request').map((entry) => entry.req.url)
+  t.same(urls, ['/auth/sessions', '/auth/sessions/', '/auth/elsewhere/x', '/me?sessions/x'])
+})
