@@ -41,8 +41,11 @@ export async function buildApp ({ db, logLevel = 'warn' }: { db: BetterSQLite3Da
     database: db,
     // Bearer for curl and other programs, the HttpOnly cookie for the page.
     bearer: true,
-    // 'auto': Secure over https, and still usable on http://127.0.0.1.
-    cookie: { secure: 'auto' }
+    // __Host-: the browser keeps the cookie to this very host, path / and
+    // Secure, so a sibling subdomain can neither plant nor overwrite it.
+    // Browsers take Secure cookies from http://localhost and
+    // http://127.0.0.1 (secure contexts); anywhere else, serve over https.
+    cookie: { name: '__Host-access_token', secure: true }
   })
 
   app.get('/me', { config: { auth: true } }, async function me (request) {

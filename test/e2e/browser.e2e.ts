@@ -14,7 +14,7 @@ import { chromium, type Page, type Response } from 'playwright-core'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const CHROMIUM = '/usr/bin/chromium'
-const COOKIE = 'access_token'
+const COOKIE = '__Host-access_token'
 
 /** How the server answered one request, read from its own request log. */
 interface Answer {
@@ -222,6 +222,9 @@ step('the login form signs the demo user in', async (t) => {
   t.ok(cookie, 'the browser holds the token cookie')
   t.equal(cookie!.httpOnly, true, 'HttpOnly')
   t.equal(cookie!.sameSite, 'Lax', 'SameSite=Lax')
+  t.equal(cookie!.secure, true, 'Secure, as a __Host- cookie must be, though the page is on http://127.0.0.1')
+  t.equal(cookie!.path, '/', 'path /')
+  t.equal(cookie!.domain, '127.0.0.1', 'no Domain attribute: this host only')
   t.match(cookie!.value, /^[A-Za-z0-9_-]{43}$/, 'a 43-character base64url secret')
   token = cookie!.value
 })
