@@ -187,7 +187,7 @@ function step (name: string, fn: (t: Test) => Promise<void>, target: () => Page 
 }
 
 /** The token cookie as the browser holds it; the test reads it, the page cannot. */
-async function tokenCookie (): Promise<{ value: string, httpOnly: boolean, sameSite: string } | undefined> {
+async function tokenCookie (): Promise<{ value: string, httpOnly: boolean, sameSite: string, secure: boolean, path: string, domain: string } | undefined> {
   return (await context.cookies(example.url)).find((cookie) => cookie.name === COOKIE)
 }
 
