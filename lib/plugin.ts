@@ -6,13 +6,16 @@ import { dialectOf } from './dialects/index.js'
 import { resolveTokenTable, resolveUserTable } from './tables.js'
 import { TokenStore } from './store.js'
 import { createTransport } from './transport.js'
-import { checkRequireUserOptions, createGuards } from './hooks.js'
+import { checkRequireUserOptions, createGuards, type AuthHook } from './hooks.js'
 import { accessTokenRoutes } from './routes.js'
 import { defaultAuthenticate } from './users.js'
 import { timingDummyHash } from './password.js'
 import { INVALID_OPTION } from './errors.js'
 import { openApiSupport } from './openapi.js'
 import type { AccessTokensApi } from './types.js'
+
+/** Marks the config of a route whose guard was attached when it was declared. */
+const GUARDED = Symbol('fastify-access-tokens guarded')
 
 /** Numbers plugin instances, so their prepared statements get names of their own. */
 let instances = 0
@@ -89,17 +92,44 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
 
   // `config: { auth: ... }` protects a route without naming a hook.
   const phase = options.hook
+  /** The guard a `config.auth` value asks for; a TypeError naming the route when it is not one. */
+  function guardFor (auth: unknown, route: string): AuthHook {
+    if (auth !== true && (typeof auth !== 'object' || auth === null || Array.isArray(auth))) {
+      throw new TypeError(`config.auth of ${route} must be true, false or requireUser options`)
+    }
+    if (auth !== true) checkRequireUserOptions(auth, `config.auth of ${route}`)
+    return requireUser(auth === true ? {} : auth)
+  }
   app.addHook('onRoute', function attachAuthHook (route: RouteOptions) {
     const auth = (route.config as { auth?: unknown } | undefined)?.auth
     if (auth === undefined || auth === false) return
-    if (auth !== true && (typeof auth !== 'object' || auth === null || Array.isArray(auth))) {
-      throw new TypeError(`config.auth of ${route.method} ${route.url} must be true, false or requireUser options`)
-    }
-    if (auth !== true) checkRequireUserOptions(auth, `config.auth of ${route.method} ${route.url}`)
-    const guard = requireUser(auth === true ? {} : auth)
+    const guard = guardFor(auth, `${route.method} ${route.url}`)
     const existing = route[phase]
     route[phase] = existing === undefined ? [guard] : [guard].concat(existing as never)
+    route.config = { ...route.config, [GUARDED]: true } as RouteOptions['config']
     if (openapi.markAuthRoutes) route.schema = { security: openapi.security, ...route.schema } as RouteOptions['schema']
+  })
+  // Fail closed: a route declared before the plugin was registered never
+  // passed through the hook above, and `config.auth: true` on it would let
+  // anonymous requests through. Where this scope's hooks reach it (the
+  // plugin's scope), its guard runs here instead.
+  const lateGuards = new WeakMap<object, AuthHook>()
+  app.addHook(phase, async function guardRoutesDeclaredBefore (request, reply) {
+    const config = request.routeOptions.config as unknown as Record<PropertyKey, unknown>
+    const auth = config.auth
+    if (auth === undefined || auth === false || config[GUARDED] === true) return
+    let guard = lateGuards.get(config)
+    if (guard === undefined) {
+      try {
+        guard = guardFor(auth, `${request.method} ${request.routeOptions.url}`)
+      } catch (error) {
+        // A protection the route asks for and cannot have: refuse, and say why.
+        request.log.error({ err: error }, 'access-tokens: refusing a request to a route whose config.auth is invalid')
+        throw error
+      }
+      lateGuards.set(config, guard)
+    }
+    await guard(request, reply)
   })
 
   if (options.routes !== null) {

@@ -1,0 +1,56 @@
+// Regression: a route declared with config: { auth: true } before the plugin
+// was registered never got its guard, and anonymous requests reached the
+// handler. Such routes are now guarded all the same; one whose config.auth
+// is invalid is refused with a 500 and a log line that says why.
+import { Writable } from 'node:stream'
+import t from 'tap'
+import Fastify from 'fastify'
+import accessTokens from '../index.js'
+import { dialects, openDatabase } from './helpers/databases.js'
+import { bearer } from './helpers/app.js'
+import { addQuickUser } from './helpers/quick-user.js'
+
+for (const dialect of dialects) {
+  for (const hook of ['onRequest', 'preHandler'] as const) {
+    t.test(`${dialect}, hook ${hook}: routes declared before the plugin are protected as their config asks`, async (t) => {
+      const tdb = await openDatabase(dialect)
+      t.teardown(() => tdb.close())
+      const lines: string[] = []
+      const stream = new Writable({ write (chunk, _encoding, done) { lines.push(String(chunk)); done() } })
+      const app = Fastify({ logger: { level: 'error', stream } })
+      t.teardown(() => app.close())
+      let reached = 0
+      const answer = async (request: { user: unknown }) => { reached++; return { user: request.user } }
+      app.get('/early', { config: { auth: true } }, answer)
+      app.get('/early-superuser', { config: { auth: { superuser: true } } }, answer)
+      app.get('/early-optional', { config: { auth: { optional: true } } }, answer)
+      app.get('/early-invalid', { config: { auth: 'yes' } }, answer)
+      app.get('/early-open', { config: { auth: false } }, answer)
+      await app.register(accessTokens, { database: tdb.db, hook })
+      app.get('/late', { config: { auth: true } }, answer)
+      await app.ready()
+
+      const userId = await addQuickUser({ tdb }, 'ann@example.com')
+      const { token } = await app.accessTokens.issue(userId)
+      const get = (url: string, withToken = false) => app.inject({ url, headers: withToken ? bearer(token) : {} })
+
+      for (const url of ['/early', '/late']) {
+        t.equal((await get(url)).statusCode, 401, `${url}: anonymous is refused`)
+        const signedIn = await get(url, true)
+        t.equal(signedIn.statusCode, 200, `${url}: a token is accepted`)
+        t.equal(signedIn.json().user.id, userId, 'and request.user is set')
+      }
+      t.equal((await get('/early-superuser', true)).statusCode, 403, 'the requirements of config.auth apply')
+      t.same((await get('/early-optional')).json(), { user: null }, 'optional stays optional')
+      t.equal((await get('/early-open')).statusCode, 200, 'auth: false stays open')
+
+      reached = 0
+      lines.length = 0
+      const invalid = await get('/early-invalid', true)
+      t.equal(invalid.statusCode, 500, 'an invalid config.auth fails closed')
+      t.equal(reached, 0, 'the handler was not reached')
+      t.match(lines.join(''), /config\.auth of GET \/early-invalid must be true, false or requireUser options/, 'the log says what to fix')
+      t.notOk(lines.join('').includes(token), 'and holds no token')
+    })
+  }
+}
