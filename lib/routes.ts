@@ -188,7 +188,7 @@ function redactIdsInLogs (app: FastifyInstance): void {
   const prefix = app.prefix
   const parentFactory = app.childLoggerFactory
   app.setChildLoggerFactory(function redactingChildLogger (logger, bindings, opts, rawRequest) {
-    const redacted = redactIdPath(rawRequest.url ?? '', prefix)
+    const redacted = redactIdPath(rawRequest.url as string, prefix)
     if (redacted === null) return parentFactory.call(this, logger, bindings, opts, rawRequest)
     const serializers = { ...opts.serializers, req: (request: FastifyRequest) => requestLogObject(request, redacted) }
     return parentFactory.call(this, logger, bindings, { ...opts, serializers }, rawRequest)

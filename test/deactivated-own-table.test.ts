@@ -14,6 +14,8 @@ import * as mysqlSchema from '../lib/schema/mysql.js'
 import { dialects, openDatabase, type DialectName } from './helpers/databases.js'
 import { buildApp, bearer, cachedHash, PASSWORD } from './helpers/app.js'
 import { sqlTypeOf, tokenTableSql } from './helpers/own-tables.js'
+import { readFlag } from '../lib/flags.js'
+import { resolveUserTable } from '../lib/tables.js'
 
 type Variant = 'boolean' | 'integer'
 
@@ -134,3 +136,25 @@ for (const dialect of dialects) {
     }
   })
 }
+
+t.test('flags as stored: true and 1 are true, false and 0 are false, the rest cannot be read', async (t) => {
+  for (const value of [true, 1, 1n]) t.equal(readFlag(value), true, String(value))
+  for (const value of [false, 0, 0n]) t.equal(readFlag(value), false, String(value))
+  for (const value of [null, undefined, 2, -1, '1', 'true', 'false', 1.5, {}]) t.equal(readFlag(value), null, String(value))
+})
+
+t.test('a property named isActive on another column does not shadow the is_active flag', async (t) => {
+  const table = sqliteTable('account', {
+    id: sqliteInteger('id').primaryKey(),
+    email: sqliteText('email').notNull(),
+    hashedPassword: sqliteText('hashed_password').notNull(),
+    isActive: sqliteInteger('legacy_active'),
+    enabled: sqliteInteger('is_active'),
+    nickname: sqliteText('nickname')
+  })
+  const users = resolveUserTable(table)
+  t.same(Object.keys(users.selection).sort(), ['email', 'id', 'isActive', 'nickname'], 'the canonical names first; the other column is left out')
+  t.equal(users.selection.isActive, table.enabled, 'isActive is the is_active column')
+  t.same(users.toUser({ id: 1, email: 'a@example.com', isActive: 0, nickname: 'a' }),
+    { id: 1, email: 'a@example.com', isActive: false, isVerified: false, isSuperuser: false, nickname: 'a' })
+})

@@ -9,6 +9,7 @@ import t from 'tap'
 import { buildApp, bearer } from './helpers/app.js'
 import { addQuickUser } from './helpers/quick-user.js'
 import { hashToken } from '../index.js'
+import { redactIdPath } from '../lib/log-redaction.js'
 
 function capture (): { lines: string[], stream: Writable } {
   const lines: string[] = []
@@ -74,6 +75,15 @@ t.test('other routes are logged as they are', async (t) => {
   await app.inject({ url: '/auth/sessions/' })
   await app.inject({ url: '/auth/elsewhere/x' })
   await app.inject({ url: '/me?sessions/x' })
+  await app.inject({ url: '/auth' })
   const urls = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'incoming request').map((entry) => entry.req.url)
-  t.same(urls, ['/auth/sessions', '/auth/sessions/', '/auth/elsewhere/x', '/me?sessions/x'])
+  t.same(urls, ['/auth/sessions', '/auth/sessions/', '/auth/elsewhere/x', '/me?sessions/x', '/auth'])
+})
+
+t.test('the redaction, for URLs that reach no route of the plugin', async (t) => {
+  const id = 'A'.repeat(43)
+  t.equal(redactIdPath(`/%61uth/Sessions/${id}`, '/auth'), '/%61uth/Sessions/[id]', 'a percent-encoded prefix is still the prefix')
+  t.equal(redactIdPath(`/auth/%E0%A4%A/${id}`, '/auth'), null, 'a segment that does not decode is compared as it is')
+  t.equal(redactIdPath(`/auth/sessions/%E0%A4%A${id}/x?y=1`, '/auth'), '/auth/sessions/[id]?y=1', 'whatever follows the id segment goes')
+  t.equal(redactIdPath(`/api-keys/${id}`, ''), '/api-keys/[id]', 'an empty prefix')
 })
