@@ -15,6 +15,7 @@ import { dialects, openDatabase, type DialectName } from './helpers/databases.js
 import { buildApp, bearer, cachedHash, PASSWORD } from './helpers/app.js'
 import { sqlTypeOf, tokenTableSql } from './helpers/own-tables.js'
 import { readFlag } from '../lib/flags.js'
+import { addQuickUser } from './helpers/quick-user.js'
 import { resolveUserTable } from '../lib/tables.js'
 
 type Variant = 'boolean' | 'integer'
@@ -157,4 +158,30 @@ t.test('a property named isActive on another column does not shadow the is_activ
   t.equal(users.selection.isActive, table.enabled, 'isActive is the is_active column')
   t.same(users.toUser({ id: 1, email: 'a@example.com', isActive: 0, nickname: 'a' }),
     { id: 1, email: 'a@example.com', isActive: false, isVerified: false, isSuperuser: false, nickname: 'a' })
+})
+
+t.test('own authenticate and getUser: 0 is inactive at login and at every request', async (t) => {
+  const flags: Record<string, unknown> = { isActive: 1, isVerified: 1 }
+  let id = ''
+  const built = await buildApp(t, {
+    plugin: {
+      users: false,
+      authenticate: ({ username }) => username === 'pat' ? { id, ...flags } : null,
+      getUser: () => ({ id, ...flags }),
+      requireVerified: true
+    }
+  })
+  id = await addQuickUser(built, 'pat@example.com')
+  const login = () => built.app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'pat', password: 'x' } })
+  const token = (await login()).json().access_token
+  t.equal((await built.app.inject({ url: '/me', headers: bearer(token) })).statusCode, 200)
+  flags.isVerified = 0
+  t.equal((await login()).json().code, 'LOGIN_USER_NOT_VERIFIED', 'isVerified 0 is not verified at login')
+  flags.isActive = 0
+  t.equal((await built.app.inject({ url: '/me', headers: bearer(token) })).statusCode, 401, 'isActive 0 is inactive at every request')
+  t.equal((await login()).json().code, 'LOGIN_BAD_CREDENTIALS', 'and at login')
+  flags.isActive = 'no'
+  t.equal((await built.app.inject({ url: '/me', headers: bearer(token) })).statusCode, 401, 'a value that cannot be read is inactive')
+  delete flags.isActive
+  t.equal((await built.app.inject({ url: '/me', headers: bearer(token) })).statusCode, 200, 'no isActive at all: active')
 })
