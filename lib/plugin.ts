@@ -14,9 +14,6 @@ import { INVALID_OPTION } from './errors.js'
 import { openApiSupport } from './openapi.js'
 import type { AccessTokensApi } from './types.js'
 
-/** Marks the config of a route whose guard was attached when it was declared. */
-const GUARDED = Symbol('fastify-access-tokens guarded')
-
 /** Numbers plugin instances, so their prepared statements get names of their own. */
 let instances = 0
 
@@ -92,6 +89,9 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
 
   // `config: { auth: ... }` protects a route without naming a hook.
   const phase = options.hook
+  // Marks the config of a route whose guard this instance attached when the
+  // route was declared; one symbol per instance, as each guards on its own.
+  const GUARDED = Symbol('fastify-access-tokens guarded')
   /** The guard a `config.auth` value asks for; a TypeError naming the route when it is not one. */
   function guardFor (auth: unknown, route: string): AuthHook {
     if (auth !== true && (typeof auth !== 'object' || auth === null || Array.isArray(auth))) {
