@@ -182,7 +182,8 @@ for (const dialect of dialects) {
     for (const [method, url] of [['GET', '/auth/sessions'], ['DELETE', `/auth/sessions/${hashToken(token)}`], ['POST', '/auth/logout-all']] as const) {
       const response = await app.inject({ method, url, headers: bearer(token) })
       t.equal(response.statusCode, 404, `${method} ${url}`)
-      t.equal(response.json().message, `Route ${method}:${url} not found`, "Fastify's own 404: no such route")
+      // The id path space answers its 404 with the id cut, as it logs it.
+      t.equal(response.json().message, `Route ${method}:${url.replace(hashToken(token), '[id]')} not found`, 'a 404 as Fastify words it: no such route')
     }
     t.equal(await status(app, token), 200, 'the token still works')
     t.equal((await app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })).statusCode, 204, 'logout stays')
