@@ -15,7 +15,9 @@ const ROOTS = ['../drizzle/', '../../drizzle/'].map((root) => new URL(root, impo
  * one folder per migration and refuses the journal. drizzle/<dialect>/ holds
  * the first kind, drizzle/v1/<dialect>/ the same SQL in the second.
  */
-export const MIGRATIONS_LAYOUT = npmVersion.startsWith('0.') ? '' : 'v1/'
+export function migrationsLayout (drizzleVersion: string): string {
+  return drizzleVersion.startsWith('0.') ? '' : 'v1/'
+}
 
 /**
  * Creates or updates the default tables of the database's dialect with the
@@ -24,7 +26,7 @@ export const MIGRATIONS_LAYOUT = npmVersion.startsWith('0.') ? '' : 'v1/'
 export async function migrate (database: AnyDatabase): Promise<void> {
   const dialect = requireDialect(database)
   const folder = ROOTS
-    .map((root) => fileURLToPath(new URL(`${MIGRATIONS_LAYOUT}${dialect.name}/`, root)))
+    .map((root) => fileURLToPath(new URL(`${migrationsLayout(npmVersion)}${dialect.name}/`, root)))
     .find((candidate) => existsSync(candidate)) as string
   await dialect.migrate(folder, MIGRATIONS_TABLE)
 }

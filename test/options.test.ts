@@ -41,7 +41,7 @@ t.test('database is required and must be a Drizzle database', async (t) => {
   t.teardown(() => app.close())
   app.register(accessTokens, {} as never)
   await t.rejects(async () => { await app.ready() }, { code: 'INVALID_OPTION', message: /database/ })
-  const asyncSqlite = sqliteProxy(async () => ({ rows: [] }))
+  const asyncSqlite = sqliteProxy((async () => ({ rows: [] })) as never)
   for (const [label, database] of [['null', null], ['a string', 'app.db'], ['a plain object', {}], ['a raw better-sqlite3 client', client], ['a function', () => db], ['an asynchronous SQLite driver', asyncSqlite]] as const) {
     await refused(t, { database }, 'database', label)
   }

@@ -1,7 +1,7 @@
 import { fillPlaceholders } from 'drizzle-orm'
 import type { AnyQuery, Select } from '../types.js'
 import { rowMapper } from '../rows.js'
-import { syncSqliteDriver } from './sync-sqlite.js'
+import { publicSelect, syncSqliteDriver } from './sync-sqlite.js'
 
 /**
  * The parts of a Drizzle 0.45 better-sqlite3 prepared query the fast path
@@ -31,8 +31,5 @@ export function directSelect<Row> (prepared: AnyQuery): Select<Row> {
 }
 
 /** better-sqlite3: the embedded default. */
-export const betterSqlite3 = syncSqliteDriver('better-sqlite3', 'BetterSQLite3Database', (query) => {
-  const prepared = query.prepare()
-  if (fastPathParts(prepared)) return directSelect(prepared)
-  return (values) => prepared.all(values)
-})
+export const betterSqlite3 = syncSqliteDriver('better-sqlite3', 'BetterSQLite3Database', (prepared) =>
+  fastPathParts(prepared) ? directSelect(prepared) : publicSelect(prepared))

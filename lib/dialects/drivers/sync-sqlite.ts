@@ -1,17 +1,22 @@
 import type { AnyDatabase, AnyQuery, DriverName, Driver, Select } from '../types.js'
 import { migrateWith } from './migrator.js'
 
+/** A select through Drizzle's own prepared query: its public API. */
+export function publicSelect (prepared: AnyQuery): Select<unknown> {
+  return (values) => prepared.all(values)
+}
+
 /**
  * A synchronous SQLite driver (better-sqlite3, node:sqlite): queries answer
  * at once, and a transaction is a synchronous function, so nothing else can
  * run inside it.
  */
-export function syncSqliteDriver (name: DriverName, databaseKind: string, prepare: (query: AnyQuery) => Select<unknown>): Driver {
+export function syncSqliteDriver (name: DriverName, databaseKind: string, select: (prepared: AnyQuery) => Select<unknown>): Driver {
   return {
     name,
     family: 'sqlite',
     databaseKind,
-    prepare: <Row>(_db: AnyDatabase, query: AnyQuery) => prepare(query) as Select<Row>,
+    prepare: <Row>(_db: AnyDatabase, query: AnyQuery) => select(query.prepare()) as Select<Row>,
     async all (query) {
       return query.all()
     },
