@@ -68,7 +68,7 @@ app.register(accessTokens, { database: db, lifetimeSeconds: null, idleTimeoutSec
 app.register(accessTokens, { database: db, bearer: false, cookie: true, cache: true, routes: false })
 app.register(accessTokens, { database: db, hook: 'onRequest', cookie: false, cache: false, prefix: '/v1' })
 app.register(accessTokens, { database: drizzlePg({ client: new pg.Pool() }), tokens: pgTokens, users: pgUsers })
-app.register(accessTokens, { database: drizzleMysql(mysql.createPool({ uri: 'mysql://localhost/app' })), tokens: mysqlTokens, users: mysqlUsers })
+app.register(accessTokens, { database: drizzleMysql({ client: mysql.createPool({ uri: 'mysql://localhost/app' }) }), tokens: mysqlTokens, users: mysqlUsers })
 
 // Own tables: an integer-id user table and a token table that references it.
 const members = sqliteTable('member', {
