@@ -27,7 +27,7 @@ function migrationsTable (driver: TestDriver): string {
 t.equal(MIGRATIONS_TABLE, '__access_tokens_migrations')
 
 for (const driver of drivers) {
-  const journal = JSON.parse(readFileSync(new URL(`../drizzle/${driver}/meta/_journal.json`, import.meta.url), 'utf8'))
+  const journal = JSON.parse(readFileSync(new URL(`../drizzle/${FAMILY[driver]}/meta/_journal.json`, import.meta.url), 'utf8'))
 
   t.test(`${driver}: migrate creates the tables and its migrations table`, async (t) => {
     const tdb = await openDatabase(driver, { migrated: false })
