@@ -26,7 +26,7 @@ async function openApp (file, pragmas = []) {
   const db = openSqlite(file)
   for (const pragma of pragmas) db.pragma(pragma)
   const app = Fastify()
-  await app.register(accessTokens, { database: drizzle(db), lifetimeSeconds: options.lifetimeSeconds, routes: false })
+  await app.register(accessTokens, { database: drizzle({ client: db }), lifetimeSeconds: options.lifetimeSeconds, routes: false })
   await app.ready()
   const hand = db.prepare(`select ${LOOKUP_COLUMNS} from access_token t join user u on u.id = t.user_id where t.token = ?`)
   return { app, db, hand }

@@ -31,7 +31,7 @@ const sqlite = new Database(file)
 sqlite.pragma('journal_mode = WAL')
 sqlite.pragma('busy_timeout = 5000')
 sqlite.pragma('foreign_keys = ON')
-const db = drizzle(sqlite)
+const db = drizzle({ client: sqlite })
 
 await migrate(db)
 createNotesTable(sqlite)

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { npmVersion } from 'drizzle-orm/version'
 import { requireDialect, type AnyDatabase } from './dialects/index.js'
 
 /** Our own migrations table, so an application's migrations never shadow ours. */
@@ -10,13 +11,22 @@ export const MIGRATIONS_TABLE = '__access_tokens_migrations'
 const ROOTS = ['../drizzle/', '../../drizzle/'].map((root) => new URL(root, import.meta.url))
 
 /**
+ * Drizzle 0.x reads drizzle-kit 0.x folders (a journal in meta/); 1.x reads
+ * one folder per migration and refuses the journal. drizzle/<dialect>/ holds
+ * the first kind, drizzle/v1/<dialect>/ the same SQL in the second.
+ */
+export function migrationsLayout (drizzleVersion: string): string {
+  return drizzleVersion.startsWith('0.') ? '' : 'v1/'
+}
+
+/**
  * Creates or updates the default tables of the database's dialect with the
  * migrations in drizzle/<dialect>/. Safe to run at every start.
  */
 export async function migrate (database: AnyDatabase): Promise<void> {
   const dialect = requireDialect(database)
   const folder = ROOTS
-    .map((root) => fileURLToPath(new URL(`${dialect.name}/`, root)))
-    .find((candidate) => existsSync(`${candidate}meta/_journal.json`)) as string
+    .map((root) => fileURLToPath(new URL(`${migrationsLayout(npmVersion)}${dialect.name}/`, root)))
+    .find((candidate) => existsSync(candidate)) as string
   await dialect.migrate(folder, MIGRATIONS_TABLE)
 }

@@ -1,7 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { MySqlDatabase } from 'drizzle-orm/mysql-core'
-import type { PgDatabase } from 'drizzle-orm/pg-core'
-import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import type { LibSQLDatabase } from 'drizzle-orm/libsql'
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres'
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import type { PgliteDatabase } from 'drizzle-orm/pglite'
+import type { MySql2Database } from 'drizzle-orm/mysql2'
 import { INVALID_OPTION } from './errors.js'
 import type { AccessTokenUser, ProvidedUser } from './types.js'
 import type { AnyTable } from './dialects/types.js'
@@ -41,21 +44,25 @@ export type GetUserFunction<User> = (userId: never) => Promise<User | null | und
 export type LifecycleCallback<User> = (user: User, request: FastifyRequest, reply: FastifyReply) => Promise<void> | void
 
 /**
- * A Drizzle database the plugin can use: SQLite on a synchronous driver
- * (better-sqlite3), PostgreSQL (node-postgres) or MySQL (mysql2). The
- * driver's own connection is not one: wrap it with Drizzle's `drizzle()`.
+ * A Drizzle database the plugin can use, as `drizzle({ client })` builds it,
+ * by driver: the same names in Drizzle 0.45 and 1.x. The driver's own
+ * connection is not one, nor is a transaction. (node:sqlite, in Drizzle 1.x
+ * only, has no type that 0.45 could name: pass it `as DrizzleDatabase`.)
  */
 export type DrizzleDatabase =
-  | BaseSQLiteDatabase<'sync', any, any, any>
-  | PgDatabase<any, any, any>
-  | MySqlDatabase<any, any, any, any>
+  | BetterSQLite3Database<any>
+  | LibSQLDatabase<any>
+  | NodePgDatabase<any>
+  | PostgresJsDatabase<any>
+  | PgliteDatabase<any>
+  | MySql2Database<any>
 
 /**
  * The plugin's options. `authenticate` and `getUser` return, and `onLogin`
  * and `onLogout` receive, the user type declared through `FastifyAccessTokens`.
  */
 export interface AccessTokensOptions {
-  /** A Drizzle database: better-sqlite3, node-postgres or mysql2. */
+  /** A Drizzle database on one of the supported drivers. */
   database: DrizzleDatabase
   /** The access-token table (see defineAccessTokenTable). */
   tokens?: AnyTable

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import cookiePlugin from '@fastify/cookie'
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import { resolveOptions, type AccessTokensOptions } from './options.js'
-import { dialectOf } from './dialects/index.js'
+import { dialectOf, SUPPORTED } from './dialects/index.js'
 import { resolveTokenTable, resolveUserTable } from './tables.js'
 import { TokenStore } from './store.js'
 import { createTransport } from './transport.js'
@@ -20,7 +20,7 @@ let instances = 0
 async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): Promise<void> {
   const options = resolveOptions(opts)
   const dialect = dialectOf(opts.database)
-  if (dialect === null) throw new INVALID_OPTION('database', 'must be a Drizzle database on better-sqlite3, node-postgres or mysql2')
+  if (dialect === null) throw new INVALID_OPTION('database', `must be a Drizzle database on ${SUPPORTED}`)
   const tokenTable = options.tokens ?? dialect.defaults.accessTokens
   if (!dialect.ownsTable(tokenTable)) throw new INVALID_OPTION('tokens', `must be a ${dialect.name} table, as the database is`)
   const tokens = resolveTokenTable(tokenTable)

@@ -6,14 +6,14 @@ import { Writable } from 'node:stream'
 import t from 'tap'
 import Fastify from 'fastify'
 import accessTokens from '../index.js'
-import { dialects, openDatabase } from './helpers/databases.js'
+import { drivers, openDatabase } from './helpers/databases.js'
 import { bearer } from './helpers/app.js'
 import { addQuickUser } from './helpers/quick-user.js'
 
-for (const dialect of dialects) {
+for (const driver of drivers) {
   for (const hook of ['onRequest', 'preHandler'] as const) {
-    t.test(`${dialect}, hook ${hook}: routes declared before the plugin are protected as their config asks`, async (t) => {
-      const tdb = await openDatabase(dialect)
+    t.test(`${driver}, hook ${hook}: routes declared before the plugin are protected as their config asks`, async (t) => {
+      const tdb = await openDatabase(driver)
       t.teardown(() => tdb.close())
       const lines: string[] = []
       const stream = new Writable({ write (chunk, _encoding, done) { lines.push(String(chunk)); done() } })

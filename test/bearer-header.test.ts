@@ -3,7 +3,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { eq } from 'drizzle-orm'
-import { dialects } from './helpers/databases.js'
+import { drivers } from './helpers/databases.js'
 import { buildApp, bearer } from './helpers/app.js'
 import { failingDatabase } from './helpers/failing-database.js'
 
@@ -32,9 +32,9 @@ function malformed (token: string): Array<[string, string]> {
   ]
 }
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: the Bearer header`, async (t) => {
-    const { app, tdb, addUser } = await buildApp(t, { dialect })
+for (const driver of drivers) {
+  t.test(`${driver}: the Bearer header`, async (t) => {
+    const { app, tdb, addUser } = await buildApp(t, { driver })
     const id = await addUser({ email: 'ann@example.com' })
     const { token } = await app.accessTokens.issue(id)
     const me = (authorization?: string) => app.inject({ url: '/me', headers: authorization === undefined ? {} : { authorization } })
@@ -98,10 +98,10 @@ for (const dialect of dialects) {
     })
   })
 
-  t.test(`${dialect}: a token whose getUser finds no user is refused`, async (t) => {
+  t.test(`${driver}: a token whose getUser finds no user is refused`, async (t) => {
     let present = true
     const { app, addUser } = await buildApp(t, {
-      dialect,
+      driver,
       plugin: {
         getUser: async (userId: string) => present ? { id: userId, email: 'kept@example.com' } : null
       }
@@ -115,10 +115,10 @@ for (const dialect of dialects) {
     t.equal(response.headers['www-authenticate'], INVALID)
   })
 
-  t.test(`${dialect}: malformed headers are refused without a query`, async (t) => {
-    const tdb = await failingDatabase(dialect)
+  t.test(`${driver}: malformed headers are refused without a query`, async (t) => {
+    const tdb = await failingDatabase(driver)
     t.teardown(() => tdb.close())
-    const { app } = await buildApp(t, { dialect, tdb })
+    const { app } = await buildApp(t, { driver, tdb })
     tdb.fail()
     const me = (authorization?: string) => app.inject({ url: '/me', headers: authorization === undefined ? {} : { authorization } })
 

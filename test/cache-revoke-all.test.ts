@@ -2,12 +2,12 @@
 // otherwise than the cached one, but matches the same rows: a UUID in
 // capitals on PostgreSQL (uuid type) and MySQL (case-insensitive collation).
 import t from 'tap'
-import { dialects } from './helpers/databases.js'
+import { drivers, FAMILY } from './helpers/databases.js'
 import { buildApp, bearer } from './helpers/app.js'
 
-for (const dialect of dialects.filter((name) => name !== 'sqlite')) {
-  t.test(`${dialect}: revokeAll with the id in capitals ends cached sessions at once`, async (t) => {
-    const { app, addUser, login } = await buildApp(t, { dialect, plugin: { cache: true } })
+for (const driver of drivers.filter((name) => FAMILY[name] !== 'sqlite')) {
+  t.test(`${driver}: revokeAll with the id in capitals ends cached sessions at once`, async (t) => {
+    const { app, addUser, login } = await buildApp(t, { driver, plugin: { cache: true } })
     const id = await addUser({ email: 'caps@example.com' })
     const token = await login('caps@example.com')
     t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 200, 'cached')

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { eq } from 'drizzle-orm'
-import { dialects, openDatabase, type DialectName } from './helpers/databases.js'
+import { drivers, openDatabase, type TestDriver } from './helpers/databases.js'
 import { buildApp, bearer, type TestApp } from './helpers/app.js'
 import { controlClock } from './helpers/controlled-clock.js'
 import { addQuickUser } from './helpers/quick-user.js'
@@ -11,8 +11,8 @@ async function status (app: TestApp['app'], token: string): Promise<number> {
   return (await app.inject({ url: '/me', headers: bearer(token) })).statusCode
 }
 
-async function setup (t: Test, dialect: DialectName, plugin: Partial<AccessTokensOptions>): Promise<TestApp & { userId: string }> {
-  const built = await buildApp(t, { dialect, plugin })
+async function setup (t: Test, driver: TestDriver, plugin: Partial<AccessTokensOptions>): Promise<TestApp & { userId: string }> {
+  const built = await buildApp(t, { driver, plugin })
   const userId = await addQuickUser(built, 'a@example.com')
   return { ...built, userId }
 }
@@ -23,10 +23,10 @@ async function deleteRow (built: Pick<TestApp, 'tdb'>, token: string): Promise<v
   await built.tdb.db.delete(accessTokens).where(eq(accessTokens.token, hashToken(token)))
 }
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: a cached token is served without the database until its entry goes stale`, async (t) => {
+for (const driver of drivers) {
+  t.test(`${driver}: a cached token is served without the database until its entry goes stale`, async (t) => {
     const clock = controlClock(t)
-    const built = await setup(t, dialect, { cache: { ttlSeconds: 30, max: 100 } })
+    const built = await setup(t, driver, { cache: { ttlSeconds: 30, max: 100 } })
     const token = await built.login('a@example.com')
     const cachedAt = clock.advance(1000)
     t.equal(await status(built.app, token), 200)
@@ -40,16 +40,16 @@ for (const dialect of dialects) {
     t.equal(await status(built.app, token), 401, 'asked again once stale, the database says no')
   })
 
-  t.test(`${dialect}: without the cache every request asks the database`, async (t) => {
-    const built = await setup(t, dialect, {})
+  t.test(`${driver}: without the cache every request asks the database`, async (t) => {
+    const built = await setup(t, driver, {})
     const token = await built.login('a@example.com')
     t.equal(await status(built.app, token), 200)
     await deleteRow(built, token)
     t.equal(await status(built.app, token), 401)
   })
 
-  t.test(`${dialect}: revocations on this instance drop cached entries at once`, async (t) => {
-    const built = await setup(t, dialect, { cache: true })
+  t.test(`${driver}: revocations on this instance drop cached entries at once`, async (t) => {
+    const built = await setup(t, driver, { cache: true })
     const { app } = built
     const warm = async (): Promise<string> => {
       const token = await built.login('a@example.com')
@@ -79,10 +79,10 @@ for (const dialect of dialects) {
     t.equal(await status(app, kept), 200)
   })
 
-  t.test(`${dialect}: another instance accepts a revoked token until its entry goes stale`, async (t) => {
+  t.test(`${driver}: another instance accepts a revoked token until its entry goes stale`, async (t) => {
     const clock = controlClock(t)
-    const first = await setup(t, dialect, { cache: { ttlSeconds: 10, max: 100 } })
-    const second = await buildApp(t, { dialect, tdb: first.tdb, plugin: { cache: { ttlSeconds: 10, max: 100 } } })
+    const first = await setup(t, driver, { cache: { ttlSeconds: 10, max: 100 } })
+    const second = await buildApp(t, { driver, tdb: first.tdb, plugin: { cache: { ttlSeconds: 10, max: 100 } } })
     const token = await first.login('a@example.com')
     const other = await first.login('a@example.com')
     const cachedAt = clock.advance(1000)
@@ -102,9 +102,9 @@ for (const dialect of dialects) {
     t.equal(await status(second.app, other), 401)
   })
 
-  t.test(`${dialect}: user changes reach a cached token within ttlSeconds`, async (t) => {
+  t.test(`${driver}: user changes reach a cached token within ttlSeconds`, async (t) => {
     const clock = controlClock(t)
-    const built = await setup(t, dialect, { cache: { ttlSeconds: 10, max: 100 } })
+    const built = await setup(t, driver, { cache: { ttlSeconds: 10, max: 100 } })
     const token = await built.login('a@example.com')
     const cachedAt = clock.now()
     t.equal(await status(built.app, token), 200)
@@ -115,9 +115,9 @@ for (const dialect of dialects) {
     t.equal(await status(built.app, token), 401, 'the fresh one is not')
   })
 
-  t.test(`${dialect}: a cached token still expires on time`, async (t) => {
+  t.test(`${driver}: a cached token still expires on time`, async (t) => {
     const clock = controlClock(t)
-    const built = await setup(t, dialect, { lifetimeSeconds: 100, cache: { ttlSeconds: 60, max: 100 } })
+    const built = await setup(t, driver, { lifetimeSeconds: 100, cache: { ttlSeconds: 60, max: 100 } })
     const created = clock.now()
     const token = await built.login('a@example.com')
     clock.set(created + 90_000)
@@ -126,11 +126,11 @@ for (const dialect of dialects) {
     t.equal(await status(built.app, token), 401, 'refused at its expiry though its entry is fresh')
   })
 
-  t.test(`${dialect}: a cached session idle on this instance but used on another is asked for again`, async (t) => {
+  t.test(`${driver}: a cached session idle on this instance but used on another is asked for again`, async (t) => {
     const clock = controlClock(t)
     const options = { idleTimeoutSeconds: 20, cache: { ttlSeconds: 60, max: 100 } }
-    const first = await setup(t, dialect, options)
-    const second = await buildApp(t, { dialect, tdb: first.tdb, plugin: options })
+    const first = await setup(t, driver, options)
+    const second = await buildApp(t, { driver, tdb: first.tdb, plugin: options })
     const start = clock.now()
     const token = await first.login('a@example.com')
     t.equal(await status(second.app, token), 200, 'cached by the second instance, last used now')
@@ -146,15 +146,15 @@ for (const dialect of dialects) {
     t.equal(await status(second.app, token), 401, 'idle on both for 20 s: expired')
   })
 
-  t.test(`${dialect}: a revocation during a lookup is not undone by the lookup's answer`, async (t) => {
+  t.test(`${driver}: a revocation during a lookup is not undone by the lookup's answer`, async (t) => {
     // getUser waits at a gate, so a revocation can land mid-lookup.
     let entered: () => void = () => {}
     let release: () => void = () => {}
     let gated = false
-    const tdb = await openDatabase(dialect)
+    const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
     const built = await buildApp(t, {
-      dialect,
+      driver,
       tdb,
       plugin: {
         cache: true,
@@ -188,8 +188,8 @@ for (const dialect of dialects) {
     }
   })
 
-  t.test(`${dialect}: the cache holds at most max entries, least recently used out first`, async (t) => {
-    const built = await setup(t, dialect, { cache: { ttlSeconds: 60, max: 2 } })
+  t.test(`${driver}: the cache holds at most max entries, least recently used out first`, async (t) => {
+    const built = await setup(t, driver, { cache: { ttlSeconds: 60, max: 2 } })
     const tokens = [await built.login('a@example.com'), await built.login('a@example.com'), await built.login('a@example.com')]
     for (const token of tokens) t.equal(await status(built.app, token), 200)
     for (const token of tokens) await deleteRow(built, token)
@@ -198,9 +198,9 @@ for (const dialect of dialects) {
     t.equal(await status(built.app, tokens[2]), 200)
   })
 
-  t.test(`${dialect}: cache: true means { ttlSeconds: 60, max: 10000 }`, async (t) => {
+  t.test(`${driver}: cache: true means { ttlSeconds: 60, max: 10000 }`, async (t) => {
     const clock = controlClock(t)
-    const built = await setup(t, dialect, { cache: true })
+    const built = await setup(t, driver, { cache: true })
     const now = clock.now()
     // 10 001 tokens, each marked used now, so verifying them writes nothing.
     const secrets = Array.from({ length: 10_001 }, (_, n) => `${String(n).padStart(43, 'x')}`)

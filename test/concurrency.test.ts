@@ -4,7 +4,7 @@
 // refused at once, and the rows left are the tokens issued minus those revoked.
 import t from 'tap'
 import { Pool } from 'undici'
-import { dialects } from './helpers/databases.js'
+import { drivers } from './helpers/databases.js'
 import { buildApp, bearer } from './helpers/app.js'
 
 const USERS = 20
@@ -22,14 +22,14 @@ function random (seed: number): () => number {
   }
 }
 
-for (const dialect of dialects) {
+for (const driver of drivers) {
   for (const cache of [false, true]) {
-    t.test(`${dialect}${cache ? ', with cache' : ''}: ${USERS} users x ${OPERATIONS} interleaved logins, requests and logouts`, async (t) => {
+    t.test(`${driver}${cache ? ', with cache' : ''}: ${USERS} users x ${OPERATIONS} interleaved logins, requests and logouts`, async (t) => {
       // Login through scrypt 2000 times would measure scrypt; a plain
       // in-memory password check leaves the token store under test.
       const accounts = new Map<string, { id: string, password: string }>()
       const { app, tdb, addUser } = await buildApp(t, {
-        dialect,
+        driver,
         plugin: {
           cache,
           authenticate: ({ username, password }) => {

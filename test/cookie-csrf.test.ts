@@ -2,7 +2,7 @@
 // site, so cookie-authenticated unsafe requests, and logins that set the
 // cookie, must prove they come from the server's own origin.
 import t from 'tap'
-import { dialects, openDatabase } from './helpers/databases.js'
+import { drivers, openDatabase } from './helpers/databases.js'
 import { buildApp, bearer, PASSWORD } from './helpers/app.js'
 import { failingDatabase } from './helpers/failing-database.js'
 import type { FastifyInstance } from 'fastify'
@@ -39,9 +39,9 @@ function routes (app: FastifyInstance): void {
   app.post('/optional', { config: { auth: { optional: true } } }, async (request) => ({ id: request.user?.id ?? null }))
 }
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: cookie-authenticated requests`, async (t) => {
-    const { app, tdb, addUser } = await buildApp(t, { dialect, plugin: { cookie: true, trustedOrigins: [TRUSTED] }, routes })
+for (const driver of drivers) {
+  t.test(`${driver}: cookie-authenticated requests`, async (t) => {
+    const { app, tdb, addUser } = await buildApp(t, { driver, plugin: { cookie: true, trustedOrigins: [TRUSTED] }, routes })
     const id = await addUser({ email: 'ann@example.com' })
     const { token } = await app.accessTokens.issue(id)
     const cookie = `access_token=${token}`
@@ -137,11 +137,11 @@ for (const dialect of dialects) {
     })
   })
 
-  t.test(`${dialect}: behind a TLS proxy, with trustProxy`, async (t) => {
-    const tdb = await openDatabase(dialect)
+  t.test(`${driver}: behind a TLS proxy, with trustProxy`, async (t) => {
+    const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
-    const proxied = await buildApp(t, { dialect, tdb, plugin: { cookie: true }, fastify: { trustProxy: true }, routes })
-    const direct = await buildApp(t, { dialect, tdb, plugin: { cookie: true }, routes })
+    const proxied = await buildApp(t, { driver, tdb, plugin: { cookie: true }, fastify: { trustProxy: true }, routes })
+    const direct = await buildApp(t, { driver, tdb, plugin: { cookie: true }, routes })
     const id = await proxied.addUser({ email: 'ann@example.com' })
     const { token } = await proxied.app.accessTokens.issue(id)
     const headers = { host: 'internal:8080', 'x-forwarded-proto': 'https', 'x-forwarded-host': HOST, origin: `https://${HOST}`, cookie: `access_token=${token}` }
@@ -149,8 +149,8 @@ for (const dialect of dialects) {
     t.equal((await direct.app.inject({ method: 'POST', url: '/thing', headers })).statusCode, 403, 'forwarded headers are not believed without trustProxy')
   })
 
-  t.test(`${dialect}: without cookies, login has no origin check`, async (t) => {
-    const { app, addUser } = await buildApp(t, { dialect })
+  t.test(`${driver}: without cookies, login has no origin check`, async (t) => {
+    const { app, addUser } = await buildApp(t, { driver })
     await addUser({ email: 'ann@example.com' })
     const response = await app.inject({
       method: 'POST', url: '/auth/login', payload: { username: 'ann@example.com', password: PASSWORD }, headers: { origin: 'https://evil.example' }
@@ -158,10 +158,10 @@ for (const dialect of dialects) {
     t.equal(response.statusCode, 200, 'the token is in the body, which a foreign page cannot read')
   })
 
-  t.test(`${dialect}: the CSRF decision is made before any query`, async (t) => {
-    const tdb = await failingDatabase(dialect)
+  t.test(`${driver}: the CSRF decision is made before any query`, async (t) => {
+    const tdb = await failingDatabase(driver)
     t.teardown(() => tdb.close())
-    const { app } = await buildApp(t, { dialect, tdb, plugin: { cookie: true }, routes })
+    const { app } = await buildApp(t, { driver, tdb, plugin: { cookie: true }, routes })
     tdb.fail()
     const send = (url: string, headers: Record<string, string>, payload?: object) =>
       app.inject({ method: 'POST', url, headers: { host: HOST, ...headers }, payload })

@@ -45,7 +45,7 @@ t.test('a request carrying the token cookie twice is a bad token', async (t) => 
 })
 
 t.test('cookie options that browsers refuse or ignore are INVALID_OPTION for cookie', async (t) => {
-  const tdb = await openDatabase('sqlite')
+  const tdb = await openDatabase('better-sqlite3')
   t.teardown(() => tdb.close())
   const register = async (cookie: AccessTokensOptions['cookie']): Promise<void> => {
     const app = Fastify()

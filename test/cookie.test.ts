@@ -5,7 +5,7 @@ import Fastify from 'fastify'
 import cookiePlugin from '@fastify/cookie'
 import type { Response } from 'light-my-request'
 import accessTokens, { type AccessTokensOptions } from '../index.js'
-import { dialects, openDatabase, type TestDatabase } from './helpers/databases.js'
+import { drivers, openDatabase, type TestDatabase } from './helpers/databases.js'
 import { buildApp, bearer, PASSWORD } from './helpers/app.js'
 import { failingDatabase } from './helpers/failing-database.js'
 
@@ -34,17 +34,17 @@ function setCookie (response: Response, name: string): SetCookie | undefined {
   return undefined
 }
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: the cookie transport`, async (t) => {
+for (const driver of drivers) {
+  t.test(`${driver}: the cookie transport`, async (t) => {
     // One database for the apps of this test; each app is another configuration.
-    const tdb = await openDatabase(dialect)
+    const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
-    const first = await buildApp(t, { dialect, tdb })
+    const first = await buildApp(t, { driver, tdb })
     const annId = await first.addUser({ email: 'ann@example.com' })
     const bobId = await first.addUser({ email: 'bob@example.com' })
 
     const appWith = async (t: Test, plugin: Partial<AccessTokensOptions>, fastify = {}) =>
-      (await buildApp(t, { dialect, tdb, plugin, fastify })).app
+      (await buildApp(t, { driver, tdb, plugin, fastify })).app
     const login = (app: Awaited<ReturnType<typeof appWith>>, headers: Record<string, string> = {}) =>
       app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'ann@example.com', password: PASSWORD }, headers })
 
@@ -146,10 +146,10 @@ for (const dialect of dialects) {
     })
   })
 
-  t.test(`${dialect}: a malformed cookie is refused without a query`, async (t) => {
-    const tdb = await failingDatabase(dialect)
+  t.test(`${driver}: a malformed cookie is refused without a query`, async (t) => {
+    const tdb = await failingDatabase(driver)
     t.teardown(() => tdb.close())
-    const { app } = await buildApp(t, { dialect, tdb, plugin: { cookie: true } })
+    const { app } = await buildApp(t, { driver, tdb, plugin: { cookie: true } })
     tdb.fail()
     const me = (value: string) => app.inject({ url: '/me', headers: { cookie: `access_token=${value}` } })
     t.equal((await me('W'.repeat(43))).statusCode, 503, 'the control: a well-formed cookie is looked up, and this database fails')
@@ -158,8 +158,8 @@ for (const dialect of dialects) {
     }
   })
 
-  t.test(`${dialect}: registering @fastify/cookie`, async (t) => {
-    const tdb: TestDatabase = await openDatabase(dialect)
+  t.test(`${driver}: registering @fastify/cookie`, async (t) => {
+    const tdb: TestDatabase = await openDatabase(driver)
     t.teardown(() => tdb.close())
 
     t.test('the plugin registers it when cookies are on', async (t) => {

@@ -3,26 +3,26 @@ import * as realCrypto from 'node:crypto'
 import t from 'tap'
 import Fastify from 'fastify'
 import { createUser, errors, verifyPassword } from '../index.js'
-import { dialects, openDatabase } from './helpers/databases.js'
+import { drivers, openDatabase, FAMILY } from './helpers/databases.js'
 import { buildApp, bearer, PASSWORD } from './helpers/app.js'
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: createUser returns the user without the hash, email lower-cased`, async (t) => {
-    const tdb = await openDatabase(dialect)
+for (const driver of drivers) {
+  t.test(`${driver}: createUser returns the user without the hash, email lower-cased`, async (t) => {
+    const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
     const user = await createUser(tdb.db, { email: '  Alice@Example.COM ', password: PASSWORD })
     t.match(user.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a UUID v4')
     t.strictSame(user, { id: user.id, email: 'alice@example.com', isActive: true, isSuperuser: false, isVerified: false })
 
-    const [row] = await tdb.query(dialect === 'mysql' ? 'select * from `user`' : 'select * from "user"')
+    const [row] = await tdb.query(FAMILY[driver] === 'mysql' ? 'select * from `user`' : 'select * from "user"')
     t.equal(row.email, 'alice@example.com')
     t.not(row.hashed_password, PASSWORD)
     t.match(row.hashed_password, /^\$scrypt\$/)
     t.ok(await verifyPassword(PASSWORD, row.hashed_password as string), 'the stored hash matches the password')
   })
 
-  t.test(`${dialect}: a duplicate email, in any case, is USER_ALREADY_EXISTS`, async (t) => {
-    const tdb = await openDatabase(dialect)
+  t.test(`${driver}: a duplicate email, in any case, is USER_ALREADY_EXISTS`, async (t) => {
+    const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
     await createUser(tdb.db, { email: 'bob@example.com', password: PASSWORD })
     for (const email of ['bob@example.com', 'BOB@example.com', ' Bob@Example.Com']) {
@@ -31,20 +31,20 @@ for (const dialect of dialects) {
       t.ok(error instanceof errors.USER_ALREADY_EXISTS)
       t.equal(error?.statusCode, 409)
     }
-    t.equal((await tdb.query(dialect === 'mysql' ? 'select id from `user`' : 'select id from "user"')).length, 1)
+    t.equal((await tdb.query(FAMILY[driver] === 'mysql' ? 'select id from `user`' : 'select id from "user"')).length, 1)
   })
 
-  t.test(`${dialect}: flags are stored`, async (t) => {
-    const tdb = await openDatabase(dialect)
+  t.test(`${driver}: flags are stored`, async (t) => {
+    const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
     const user = await createUser(tdb.db, { email: 'root@example.com', password: PASSWORD, isActive: false, isVerified: true, isSuperuser: true })
     t.same(user, { id: user.id, email: 'root@example.com', isActive: false, isVerified: true, isSuperuser: true })
-    const [row] = await tdb.query(dialect === 'mysql' ? 'select * from `user`' : 'select * from "user"')
+    const [row] = await tdb.query(FAMILY[driver] === 'mysql' ? 'select * from `user`' : 'select * from "user"')
     t.same([row.is_active, row.is_verified, row.is_superuser].map(Boolean), [false, true, true])
   })
 
-  t.test(`${dialect}: a created user logs in, with the email in any case`, async (t) => {
-    const { app, tdb } = await buildApp(t, { dialect })
+  t.test(`${driver}: a created user logs in, with the email in any case`, async (t) => {
+    const { app, tdb } = await buildApp(t, { driver })
     await createUser(tdb.db, { email: 'Carol@Example.com', password: PASSWORD, isVerified: true })
     const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'CAROL@example.COM', password: PASSWORD } })
     t.equal(login.statusCode, 200)
@@ -55,7 +55,7 @@ for (const dialect of dialects) {
 }
 
 t.test('createUser refuses bad input', async (t) => {
-  const tdb = await openDatabase('sqlite')
+  const tdb = await openDatabase('better-sqlite3')
   t.teardown(() => tdb.close())
   await t.rejects(createUser({} as never, { email: 'x@example.com', password: PASSWORD }), TypeError, 'not a Drizzle database')
   await t.rejects(createUser('app.db' as never, { email: 'x@example.com', password: PASSWORD }), TypeError)
@@ -68,7 +68,7 @@ t.test('createUser refuses bad input', async (t) => {
 })
 
 t.test('createUser on a database without the user table is a store failure', async (t) => {
-  const tdb = await openDatabase('sqlite', { migrated: false })
+  const tdb = await openDatabase('better-sqlite3', { migrated: false })
   t.teardown(() => tdb.close())
   await t.rejects(createUser(tdb.db, { email: 'x@example.com', password: PASSWORD }), { code: 'TOKEN_STORE_UNAVAILABLE', statusCode: 503 })
 })
@@ -86,7 +86,7 @@ t.test('the built-in authenticate runs scrypt for unknown emails as for known on
   const users = await t.mockImport<typeof import('../lib/users.js')>('../lib/users.js', { '../lib/password.js': password })
   const { accessTokensPlugin } = await t.mockImport<typeof import('../lib/plugin.js')>('../lib/plugin.js', { '../lib/users.js': users })
 
-  const tdb = await openDatabase('sqlite')
+  const tdb = await openDatabase('better-sqlite3')
   t.teardown(() => tdb.close())
   await createUser(tdb.db, { email: 'known@example.com', password: PASSWORD })
   const app = Fastify()

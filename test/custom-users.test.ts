@@ -4,15 +4,15 @@ import t, { type Test } from 'tap'
 import { eq } from 'drizzle-orm'
 import type { FastifyRequest, FastifyReply } from 'fastify'
 import { verifyPassword } from '../index.js'
-import { dialects, openDatabase, type DialectName } from './helpers/databases.js'
+import { drivers, openDatabase, type TestDriver, FAMILY } from './helpers/databases.js'
 import { buildApp, bearer, cachedHash, PASSWORD } from './helpers/app.js'
 import { ownTables } from './helpers/own-tables.js'
 
 interface Member { id: number, handle: string, role: string, isActive?: boolean, isVerified?: boolean }
 
-async function setup (t: Test, dialect: DialectName, plugin: Record<string, unknown> = {}) {
-  const own = ownTables(dialect)[0]
-  const tdb = await openDatabase(dialect, { migrated: false })
+async function setup (t: Test, driver: TestDriver, plugin: Record<string, unknown> = {}) {
+  const own = ownTables(FAMILY[driver])[0]
+  const tdb = await openDatabase(driver, { migrated: false })
   t.teardown(() => tdb.close())
   await own.create(tdb)
   const accounts = own.users
@@ -33,7 +33,7 @@ async function setup (t: Test, dialect: DialectName, plugin: Record<string, unkn
   })
 
   const built = await buildApp(t, {
-    dialect,
+    driver,
     tdb,
     plugin: {
       users: false,
@@ -61,9 +61,9 @@ async function setup (t: Test, dialect: DialectName, plugin: Record<string, unkn
 
 const credentials = { username: 'pat@example.com', password: PASSWORD }
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: own authenticate and getUser`, async (t) => {
-    const { app, calls, member, tokenCount } = await setup(t, dialect)
+for (const driver of drivers) {
+  t.test(`${driver}: own authenticate and getUser`, async (t) => {
+    const { app, calls, member, tokenCount } = await setup(t, driver)
     const login = await app.inject({ method: 'POST', url: '/auth/login', payload: credentials, headers: { 'user-agent': 'Custom/1' } })
     t.equal(login.statusCode, 200)
     t.same(calls.authenticate, [{ username: 'pat@example.com', password: PASSWORD, hasRequest: true }], 'authenticate gets the credentials and the request')
@@ -81,8 +81,8 @@ for (const dialect of dialects) {
     t.equal(await tokenCount(), 1)
   })
 
-  t.test(`${dialect}: own authenticate returning an inactive user`, async (t) => {
-    const { app, override, tokenCount } = await setup(t, dialect)
+  t.test(`${driver}: own authenticate returning an inactive user`, async (t) => {
+    const { app, override, tokenCount } = await setup(t, driver)
     override.inactive = true
     const login = await app.inject({ method: 'POST', url: '/auth/login', payload: credentials })
     t.equal(login.statusCode, 400)
@@ -90,8 +90,8 @@ for (const dialect of dialects) {
     t.equal(await tokenCount(), 0, 'no token issued')
   })
 
-  t.test(`${dialect}: own authenticate and requireVerified`, async (t) => {
-    const { app, override, tokenCount } = await setup(t, dialect, { requireVerified: true })
+  t.test(`${driver}: own authenticate and requireVerified`, async (t) => {
+    const { app, override, tokenCount } = await setup(t, driver, { requireVerified: true })
     override.unverified = true
     const refused = await app.inject({ method: 'POST', url: '/auth/login', payload: credentials })
     t.equal(refused.statusCode, 400)
@@ -101,8 +101,8 @@ for (const dialect of dialects) {
     t.equal((await app.inject({ method: 'POST', url: '/auth/login', payload: credentials })).statusCode, 200)
   })
 
-  t.test(`${dialect}: getUser returning null refuses the token`, async (t) => {
-    const { app, override, login } = await setup(t, dialect)
+  t.test(`${driver}: getUser returning null refuses the token`, async (t) => {
+    const { app, override, login } = await setup(t, driver)
     const token = await login('pat@example.com')
     override.missing = true
     const me = await app.inject({ url: '/me', headers: bearer(token) })
@@ -114,10 +114,10 @@ for (const dialect of dialects) {
     t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 200, 'the token itself was not touched')
   })
 
-  t.test(`${dialect}: onLogin is called after the token is issued, before the reply`, async (t) => {
+  t.test(`${driver}: onLogin is called after the token is issued, before the reply`, async (t) => {
     let built: Awaited<ReturnType<typeof setup>> | null = null
     const seen: Array<{ user: Member, tokens: number, url: string, sent: boolean }> = []
-    built = await setup(t, dialect, {
+    built = await setup(t, driver, {
       async onLogin (user: Member, request: FastifyRequest, reply: FastifyReply) {
         seen.push({ user, tokens: await built!.tokenCount(), url: request.url, sent: reply.sent })
         reply.header('x-welcome', user.handle)
@@ -132,9 +132,9 @@ for (const dialect of dialects) {
     t.equal(seen.length, 1, 'not called for a failed login')
   })
 
-  t.test(`${dialect}: onLogin throwing revokes the new token and its error answers`, async (t) => {
+  t.test(`${driver}: onLogin throwing revokes the new token and its error answers`, async (t) => {
     let issued: string | null = null
-    const built = await setup(t, dialect, {
+    const built = await setup(t, driver, {
       async onLogin () {
         const rows = await built.tokenCount()
         issued = rows === 1 ? 'yes' : 'no'
@@ -149,9 +149,9 @@ for (const dialect of dialects) {
     t.equal(await built.tokenCount(), 0, 'the row is gone')
   })
 
-  t.test(`${dialect}: onLogout is called on logout and logout-all`, async (t) => {
+  t.test(`${driver}: onLogout is called on logout and logout-all`, async (t) => {
     const seen: Array<{ user: Member, url: string }> = []
-    const built = await setup(t, dialect, {
+    const built = await setup(t, driver, {
       async onLogout (user: Member, request: FastifyRequest) {
         seen.push({ user, url: request.url })
       }
@@ -170,8 +170,8 @@ for (const dialect of dialects) {
     t.equal(await built.tokenCount(), 0)
   })
 
-  t.test(`${dialect}: onLogout throwing: its error answers, the token is gone all the same`, async (t) => {
-    const built = await setup(t, dialect, {
+  t.test(`${driver}: onLogout throwing: its error answers, the token is gone all the same`, async (t) => {
+    const built = await setup(t, driver, {
       async onLogout () { throw Object.assign(new Error('audit log down'), { statusCode: 502 }) }
     })
     const token = await built.login('pat@example.com')

@@ -11,7 +11,7 @@ import { boolean as mysqlBoolean, int as mysqlInt, mysqlTable, serial as mysqlSe
 import * as sqliteSchema from '../lib/schema/sqlite.js'
 import * as pgSchema from '../lib/schema/pg.js'
 import * as mysqlSchema from '../lib/schema/mysql.js'
-import { dialects, openDatabase, type DialectName } from './helpers/databases.js'
+import { drivers, familyOf, openDatabase, type DialectName, type TestDriver } from './helpers/databases.js'
 import { buildApp, bearer, cachedHash, PASSWORD } from './helpers/app.js'
 import { sqlTypeOf, tokenTableSql } from './helpers/own-tables.js'
 import { readFlag } from '../lib/flags.js'
@@ -60,8 +60,9 @@ const EMAIL_SQL = { sqlite: 'email text not null', pg: 'email text not null', my
 const HASH_SQL = { sqlite: 'hashed_password text not null', pg: 'hashed_password text not null', mysql: 'hashed_password varchar(255) not null' }
 const DEFINE = { sqlite: sqliteSchema.defineAccessTokenTable, pg: pgSchema.defineAccessTokenTable, mysql: mysqlSchema.defineAccessTokenTable } as Record<DialectName, (column: any, options?: { name?: string }) => any>
 
-async function setup (t: Test, dialect: DialectName, variant: Variant) {
-  const tdb = await openDatabase(dialect, { migrated: false })
+async function setup (t: Test, driver: TestDriver, variant: Variant) {
+  const dialect = familyOf(driver)
+  const tdb = await openDatabase(driver, { migrated: false })
   t.teardown(() => tdb.close())
   const users = accountTable(dialect, variant)
   const tokens = DEFINE[dialect](users.id, { name: 'account_token' })
@@ -74,7 +75,6 @@ async function setup (t: Test, dialect: DialectName, variant: Variant) {
   const no = dialect === 'pg' && variant === 'boolean' ? 'false' : '0'
   await tdb.query(`insert into account (email, hashed_password, is_active, is_verified, is_superuser) values ('pat@example.com', '${await cachedHash(PASSWORD)}', ${yes}, ${yes}, ${yes})`)
   const built = await buildApp(t, {
-    dialect,
     tdb,
     plugin: { users, tokens },
     routes (app) {
@@ -86,10 +86,10 @@ async function setup (t: Test, dialect: DialectName, variant: Variant) {
   return { ...built, set, yes, no, login }
 }
 
-for (const dialect of dialects) {
+for (const driver of drivers) {
   for (const variant of ['boolean', 'integer'] as const) {
-    t.test(`${dialect}, ${variant} flag columns under own property names: a deactivated user loses access`, async (t) => {
-      const { app, set, yes, no, login } = await setup(t, dialect, variant)
+    t.test(`${driver}, ${variant} flag columns under own property names: a deactivated user loses access`, async (t) => {
+      const { app, set, yes, no, login } = await setup(t, driver, variant)
       const signedIn = await login()
       t.equal(signedIn.statusCode, 200)
       const token = signedIn.json().access_token
@@ -118,8 +118,8 @@ for (const dialect of dialects) {
     })
   }
 
-  t.test(`${dialect}: a flag that cannot be read fails closed`, async (t) => {
-    const { app, set, login } = await setup(t, dialect, 'integer')
+  t.test(`${driver}: a flag that cannot be read fails closed`, async (t) => {
+    const { app, set, login } = await setup(t, driver, 'integer')
     const token = (await login()).json().access_token
     t.equal((await app.inject({ url: '/admin', headers: bearer(token) })).statusCode, 200)
 

@@ -2,7 +2,7 @@
 // letters' case swapped is another id on every database, MySQL's
 // case-insensitive default collations included.
 import t from 'tap'
-import { dialects } from './helpers/databases.js'
+import { drivers } from './helpers/databases.js'
 import { buildApp, bearer } from './helpers/app.js'
 import { hashToken } from '../index.js'
 
@@ -10,9 +10,9 @@ function swapCase (value: string): string {
   return [...value].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('')
 }
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: a case-swapped session id matches no session`, async (t) => {
-    const { app, addUser, login } = await buildApp(t, { dialect })
+for (const driver of drivers) {
+  t.test(`${driver}: a case-swapped session id matches no session`, async (t) => {
+    const { app, addUser, login } = await buildApp(t, { driver })
     await addUser({ email: 'case@example.com' })
     const current = await login('case@example.com')
     const other = await login('case@example.com')

@@ -4,7 +4,7 @@
 // evict now drops the user's cached tokens.
 import t from 'tap'
 import { eq } from 'drizzle-orm'
-import { dialects } from './helpers/databases.js'
+import { drivers } from './helpers/databases.js'
 import { buildApp, bearer, type TestApp } from './helpers/app.js'
 import { controlClock } from './helpers/controlled-clock.js'
 import { addQuickUser } from './helpers/quick-user.js'
@@ -14,10 +14,10 @@ async function status (app: TestApp['app'], token: string): Promise<number> {
   return (await app.inject({ url: '/me', headers: bearer(token) })).statusCode
 }
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: a token evicted by maxTokensPerUser is refused at once, cached or not`, async (t) => {
+for (const driver of drivers) {
+  t.test(`${driver}: a token evicted by maxTokensPerUser is refused at once, cached or not`, async (t) => {
     const clock = controlClock(t)
-    const built = await buildApp(t, { dialect, plugin: { maxTokensPerUser: 2, cache: { ttlSeconds: 3600, max: 100 } } })
+    const built = await buildApp(t, { driver, plugin: { maxTokensPerUser: 2, cache: { ttlSeconds: 3600, max: 100 } } })
     const { app, login } = built
     const alice = await addQuickUser(built, 'alice@example.com')
     await addQuickUser(built, 'bob@example.com')

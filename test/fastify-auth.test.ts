@@ -6,15 +6,15 @@ import t from 'tap'
 import createError from '@fastify/error'
 import fastifyAuth from '@fastify/auth'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { dialects } from './helpers/databases.js'
+import { drivers } from './helpers/databases.js'
 import { buildApp, bearer } from './helpers/app.js'
 
 const API_KEY = 'k_0123456789abcdef'
 const BAD_API_KEY = createError('BAD_API_KEY', 'A valid x-api-key header is required', 401)
 const NOT_FROM_OFFICE = createError('NOT_FROM_OFFICE', 'Only from the office network', 403)
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: app.authenticate inside app.auth([...])`, async (t) => {
+for (const driver of drivers) {
+  t.test(`${driver}: app.authenticate inside app.auth([...])`, async (t) => {
     let apiKeyCalls = 0
     // An async check, like the plugin's own hooks.
     async function apiKey (request: FastifyRequest): Promise<void> {
@@ -28,7 +28,7 @@ for (const dialect of dialects) {
     const whoami = async (request: FastifyRequest) => ({ user: request.user?.email ?? null, session: request.accessToken !== null })
 
     const { app, addUser, login } = await buildApp(t, {
-      dialect,
+      driver,
       routes: (app) => {
         app.register(async function protectedRoutes (app: FastifyInstance) {
           await app.register(fastifyAuth)

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict'
 import t from 'tap'
 import fc from 'fast-check'
-import { dialects } from './helpers/databases.js'
+import { drivers } from './helpers/databases.js'
 import { buildApp } from './helpers/app.js'
 import { anyString, credential, credentialValue, nasty, settings, text, type Credential } from './helpers/fuzz.js'
 
@@ -95,9 +95,9 @@ function cookieNameTwice (header: string | undefined): boolean {
   return header.split(';').filter((pair) => pair.split('=')[0].trim() === 'access_token').length > 1
 }
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: random Authorization and Cookie headers on a protected GET`, async (t) => {
-    const { app, addUser, login } = await buildApp(t, { dialect, plugin: { cookie: { secure: false } } })
+for (const driver of drivers) {
+  t.test(`${driver}: random Authorization and Cookie headers on a protected GET`, async (t) => {
+    const { app, addUser, login } = await buildApp(t, { driver, plugin: { cookie: { secure: false } } })
     const id = await addUser({ email: 'a@example.com' })
     const token = await login('a@example.com')
     const { seen, counts } = tally()
@@ -132,8 +132,8 @@ for (const dialect of dialects) {
     t.match(Object.keys(counts).sort(), ['200', '200 bearer', '401', '401 bearer', '401 no credential'])
   })
 
-  t.test(`${dialect}: random credentials, Origin and Sec-Fetch-Site on POST /auth/logout`, async (t) => {
-    const { app, addUser, login } = await buildApp(t, { dialect, plugin: { cookie: { secure: false } } })
+  t.test(`${driver}: random credentials, Origin and Sec-Fetch-Site on POST /auth/logout`, async (t) => {
+    const { app, addUser, login } = await buildApp(t, { driver, plugin: { cookie: { secure: false } } })
     const id = await addUser({ email: 'a@example.com' })
     let token = await login('a@example.com')
     const { seen, counts } = tally()

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict'
 import t from 'tap'
 import fc from 'fast-check'
-import { dialects } from './helpers/databases.js'
+import { drivers } from './helpers/databases.js'
 import { buildApp, PASSWORD } from './helpers/app.js'
 import { anyString, huge, nasty, settings, text } from './helpers/fuzz.js'
 
@@ -152,9 +152,9 @@ const secFetchSite = fc.option(fc.constantFrom('same-origin', 'same-site', 'cros
 
 const FASTIFY_400 = /^FST_ERR_[A-Z_]+$/
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: random login bodies, JSON and form`, async (t) => {
-    const { app, addUser } = await buildApp(t, { dialect })
+for (const driver of drivers) {
+  t.test(`${driver}: random login bodies, JSON and form`, async (t) => {
+    const { app, addUser } = await buildApp(t, { driver })
     await addUser({ email: EMAIL })
     const seen = new Set<string>()
 
@@ -197,8 +197,8 @@ for (const dialect of dialects) {
     t.match([...seen].sort(), ['200', '400 FST_ERR_CTP_EMPTY_JSON_BODY', '400 FST_ERR_CTP_INVALID_JSON_BODY', '400 FST_ERR_VALIDATION', '400 LOGIN_BAD_CREDENTIALS'])
   })
 
-  t.test(`${dialect}: random login bodies and origins with cookies only`, async (t) => {
-    const { app, addUser } = await buildApp(t, { dialect, plugin: { bearer: false, cookie: { secure: false } } })
+  t.test(`${driver}: random login bodies and origins with cookies only`, async (t) => {
+    const { app, addUser } = await buildApp(t, { driver, plugin: { bearer: false, cookie: { secure: false } } })
     await addUser({ email: EMAIL })
     const seen = new Set<number>()
 

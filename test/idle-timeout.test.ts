@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { dialects, type DialectName } from './helpers/databases.js'
+import { drivers, type TestDriver } from './helpers/databases.js'
 import { buildApp, bearer, type TestApp } from './helpers/app.js'
 import { controlClock } from './helpers/controlled-clock.js'
 import { rowOf } from './helpers/token-rows.js'
@@ -10,8 +10,8 @@ function sessionRoute (app: FastifyInstance): void {
   app.get('/session', { onRequest: app.authenticate }, async (request) => request.accessToken)
 }
 
-async function setup (t: Test, dialect: DialectName, plugin: Partial<AccessTokensOptions>): Promise<TestApp & { userId: string, status(token: string): Promise<number> }> {
-  const built = await buildApp(t, { dialect, plugin, routes: sessionRoute })
+async function setup (t: Test, driver: TestDriver, plugin: Partial<AccessTokensOptions>): Promise<TestApp & { userId: string, status(token: string): Promise<number> }> {
+  const built = await buildApp(t, { driver, plugin, routes: sessionRoute })
   const userId = await built.addUser({ email: 'a@example.com' })
   const status = async (token: string): Promise<number> =>
     (await built.app.inject({ url: '/me', headers: bearer(token) })).statusCode
@@ -20,10 +20,10 @@ async function setup (t: Test, dialect: DialectName, plugin: Partial<AccessToken
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: a token never used idles out idleTimeoutSeconds after its creation`, async (t) => {
+for (const driver of drivers) {
+  t.test(`${driver}: a token never used idles out idleTimeoutSeconds after its creation`, async (t) => {
     const clock = controlClock(t)
-    const { login, status } = await setup(t, dialect, { idleTimeoutSeconds: 20 })
+    const { login, status } = await setup(t, driver, { idleTimeoutSeconds: 20 })
     const created = clock.now()
     const onTime = await login('a@example.com')
     const late = await login('a@example.com')
@@ -34,9 +34,9 @@ for (const dialect of dialects) {
     t.equal(await status(late), 401, 'refused 1 ms after')
   })
 
-  t.test(`${dialect}: a used token idles out idleTimeoutSeconds after its last recorded use`, async (t) => {
+  t.test(`${driver}: a used token idles out idleTimeoutSeconds after its last recorded use`, async (t) => {
     const clock = controlClock(t)
-    const { app, tdb, login, status } = await setup(t, dialect, { idleTimeoutSeconds: 20 })
+    const { app, tdb, login, status } = await setup(t, driver, { idleTimeoutSeconds: 20 })
     const onTime = await login('a@example.com')
     const late = await login('a@example.com')
     const used = clock.advance(15_000)
@@ -59,9 +59,9 @@ for (const dialect of dialects) {
     t.equal((await rowOf(tdb, late))?.lastUsedAt?.getTime(), used)
   })
 
-  t.test(`${dialect}: a token in steady use never idles out`, async (t) => {
+  t.test(`${driver}: a token in steady use never idles out`, async (t) => {
     const clock = controlClock(t)
-    const { tdb, login, status } = await setup(t, dialect, { idleTimeoutSeconds: 20, lifetimeSeconds: null })
+    const { tdb, login, status } = await setup(t, driver, { idleTimeoutSeconds: 20, lifetimeSeconds: null })
     const token = await login('a@example.com')
     // Steady use: at least every idleTimeoutSeconds / 2, the write interval.
     // Uses 9 s or 7 s apart fall inside it, so only some are recorded;
@@ -77,9 +77,9 @@ for (const dialect of dialects) {
     t.equal(await status(token), 401, 'and idles out once the use stops')
   })
 
-  t.test(`${dialect}: the absolute lifetime holds for a token in steady use`, async (t) => {
+  t.test(`${driver}: the absolute lifetime holds for a token in steady use`, async (t) => {
     const clock = controlClock(t)
-    const { login, status } = await setup(t, dialect, { idleTimeoutSeconds: 20, lifetimeSeconds: 100 })
+    const { login, status } = await setup(t, driver, { idleTimeoutSeconds: 20, lifetimeSeconds: 100 })
     const created = clock.now()
     const token = await login('a@example.com')
     const other = await login('a@example.com')
@@ -94,9 +94,9 @@ for (const dialect of dialects) {
     t.equal(await status(other), 401, 'refused 1 ms after, though used 1 s ago')
   })
 
-  t.test(`${dialect}: expiresAt = min(created + lifetime, (last use or created) + idle timeout)`, async (t) => {
+  t.test(`${driver}: expiresAt = min(created + lifetime, (last use or created) + idle timeout)`, async (t) => {
     const clock = controlClock(t)
-    const { app, login, userId } = await setup(t, dialect, { idleTimeoutSeconds: 20, lifetimeSeconds: 30 })
+    const { app, login, userId } = await setup(t, driver, { idleTimeoutSeconds: 20, lifetimeSeconds: 30 })
     const created = clock.now()
     const token = await login('a@example.com')
     const expiresAt = async (): Promise<string> => {
@@ -118,7 +118,7 @@ for (const dialect of dialects) {
     t.equal(listed.json()[0].expiresAt, iso(created + 30_000))
   })
 
-  t.test(`${dialect}: expiresAt follows whichever limit is set`, async (t) => {
+  t.test(`${driver}: expiresAt follows whichever limit is set`, async (t) => {
     for (const [options, expected] of [
       [{ lifetimeSeconds: 30 }, 30_000],
       [{ lifetimeSeconds: null, idleTimeoutSeconds: 20 }, 20_000],
@@ -126,7 +126,7 @@ for (const dialect of dialects) {
     ] as const) {
       await t.test(JSON.stringify(options), async (t) => {
         const clock = controlClock(t)
-        const { app, login } = await setup(t, dialect, options)
+        const { app, login } = await setup(t, driver, options)
         const created = clock.now()
         const token = await login('a@example.com')
         const response = await app.inject({ url: '/session', headers: bearer(token) })
@@ -137,8 +137,8 @@ for (const dialect of dialects) {
     }
   })
 
-  t.test(`${dialect}: login answers expires_in = lifetimeSeconds also with an idle timeout`, async (t) => {
-    const { app } = await setup(t, dialect, { idleTimeoutSeconds: 20, lifetimeSeconds: 30 })
+  t.test(`${driver}: login answers expires_in = lifetimeSeconds also with an idle timeout`, async (t) => {
+    const { app } = await setup(t, driver, { idleTimeoutSeconds: 20, lifetimeSeconds: 30 })
     const response = await app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'a@example.com', password: 'correct horse battery staple' } })
     t.equal(response.json().expires_in, 30)
   })

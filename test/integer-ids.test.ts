@@ -9,17 +9,17 @@ import { createUser } from '../index.js'
 import * as sqliteSchema from '../lib/schema/sqlite.js'
 import * as pgSchema from '../lib/schema/pg.js'
 import * as mysqlSchema from '../lib/schema/mysql.js'
-import { dialects, openDatabase, type DialectName } from './helpers/databases.js'
+import { drivers, openDatabase, type DialectName, FAMILY } from './helpers/databases.js'
 import { buildApp, bearer, PASSWORD } from './helpers/app.js'
 import { ownTables, sqlTypeOf, tableConfig } from './helpers/own-tables.js'
 
-for (const dialect of dialects) {
-  for (const own of ownTables(dialect)) {
-    t.test(`${dialect} (${own.kind} ids): login, /me, logout and cascade on the user's own table`, async (t) => {
-      const tdb = await openDatabase(dialect, { migrated: false })
+for (const driver of drivers) {
+  for (const own of ownTables(FAMILY[driver])) {
+    t.test(`${driver} (${own.kind} ids): login, /me, logout and cascade on the user's own table`, async (t) => {
+      const tdb = await openDatabase(driver, { migrated: false })
       t.teardown(() => tdb.close())
       await own.create(tdb)
-      const { app, login } = await buildApp(t, { dialect, tdb, plugin: { users: own.users, tokens: own.tokens } })
+      const { app, login } = await buildApp(t, { driver, tdb, plugin: { users: own.users, tokens: own.tokens } })
 
       // The id comes from the database; createUser reads the row back.
       const user = await createUser<{ id: number, email: string, isActive: boolean, isVerified: boolean, isSuperuser: boolean }>(tdb.db, { email: 'Int@Example.com', password: PASSWORD }, { users: own.users })
@@ -62,7 +62,7 @@ for (const dialect of dialects) {
 
 interface TypeCase { label: string, column: any, expected: string }
 
-// Column types are decided without a database, so every dialect is checked.
+// Column types are decided without a database, so every driver is checked.
 const typeCases: Record<DialectName, { define: (column: any, options?: { name?: string }) => any, cases: TypeCase[] }> = {
   sqlite: {
     define: sqliteSchema.defineAccessTokenTable,
@@ -98,13 +98,13 @@ const typeCases: Record<DialectName, { define: (column: any, options?: { name?: 
   }
 }
 
-for (const dialect of ['sqlite', 'pg', 'mysql'] as const) {
-  const { define, cases } = typeCases[dialect]
-  t.test(`${dialect}: user_id has the SQL type of the referenced id`, async (t) => {
+for (const driver of ['sqlite', 'pg', 'mysql'] as const) {
+  const { define, cases } = typeCases[driver]
+  t.test(`${driver}: user_id has the SQL type of the referenced id`, async (t) => {
     for (const { label, column, expected } of cases) {
       const tokens = define(column)
-      t.equal(sqlTypeOf(dialect, tokens, 'user_id'), expected, label)
-      const config = tableConfig[dialect](tokens)
+      t.equal(sqlTypeOf(driver, tokens, 'user_id'), expected, label)
+      const config = tableConfig[driver](tokens)
       t.equal(config.foreignKeys.length, 1, `${label}: one foreign key`)
       const [fk] = config.foreignKeys
       t.equal(fk.onDelete, 'cascade', `${label}: on delete cascade`)
@@ -114,11 +114,11 @@ for (const dialect of ['sqlite', 'pg', 'mysql'] as const) {
     }
   })
 
-  t.test(`${dialect}: the table name defaults to access_token and can be chosen`, async (t) => {
+  t.test(`${driver}: the table name defaults to access_token and can be chosen`, async (t) => {
     const column = cases[0].column
-    const byDefault = tableConfig[dialect](define(column))
+    const byDefault = tableConfig[driver](define(column))
     t.equal(byDefault.name, 'access_token')
-    const named = tableConfig[dialect](define(column, { name: 'account_token' }))
+    const named = tableConfig[driver](define(column, { name: 'account_token' }))
     t.equal(named.name, 'account_token')
     // Index names are global in PostgreSQL and SQLite: they carry the table name.
     t.same(named.indexes.map((index: any) => index.config.name).sort(), ['account_token_created_at_idx', 'account_token_user_id_idx'])

@@ -2,19 +2,19 @@
 // several app instances (or many concurrent requests) saw the same old value:
 // the write applies only to a row not used within the interval.
 import t from 'tap'
-import { dialects, openDatabase } from './helpers/databases.js'
+import { drivers, openDatabase } from './helpers/databases.js'
 import { buildApp, bearer } from './helpers/app.js'
 import { controlClock } from './helpers/controlled-clock.js'
 import { rowOf } from './helpers/token-rows.js'
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: an instance with a stale cached session keeps another instance's recent write`, async (t) => {
+for (const driver of drivers) {
+  t.test(`${driver}: an instance with a stale cached session keeps another instance's recent write`, async (t) => {
     const clock = controlClock(t)
-    const tdb = await openDatabase(dialect)
+    const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
     // Instance B trusts its cache for five minutes, longer than the write interval.
-    const a = await buildApp(t, { dialect, tdb })
-    const b = await buildApp(t, { dialect, tdb, plugin: { cache: { ttlSeconds: 300, max: 100 } } })
+    const a = await buildApp(t, { driver, tdb })
+    const b = await buildApp(t, { driver, tdb, plugin: { cache: { ttlSeconds: 300, max: 100 } } })
     await a.addUser({ email: 'two@example.com' })
     const token = await a.login('two@example.com')
 

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { dialects, openDatabase, type DialectName } from './helpers/databases.js'
+import { drivers, openDatabase, type TestDriver } from './helpers/databases.js'
 import { buildApp, bearer, type TestApp } from './helpers/app.js'
 import { controlClock } from './helpers/controlled-clock.js'
 import { countingDatabase, type CountingDatabase } from './helpers/counting-database.js'
@@ -12,19 +12,19 @@ function sessionRoute (app: FastifyInstance): void {
   app.get('/session', { onRequest: app.authenticate }, async (request) => request.accessToken)
 }
 
-async function setup (t: Test, dialect: DialectName, plugin: Partial<AccessTokensOptions> = {}): Promise<TestApp & { counting: CountingDatabase }> {
-  const tdb = await openDatabase(dialect)
+async function setup (t: Test, driver: TestDriver, plugin: Partial<AccessTokensOptions> = {}): Promise<TestApp & { counting: CountingDatabase }> {
+  const tdb = await openDatabase(driver)
   t.teardown(() => tdb.close())
   const counting = countingDatabase(tdb.db)
-  const built = await buildApp(t, { dialect, tdb, plugin: { database: counting.db, ...plugin }, routes: sessionRoute })
+  const built = await buildApp(t, { driver, tdb, plugin: { database: counting.db, ...plugin }, routes: sessionRoute })
   await built.addUser({ email: 'a@example.com' })
   return { ...built, counting }
 }
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: the first use writes last_used_at, then at most once a minute`, async (t) => {
+for (const driver of drivers) {
+  t.test(`${driver}: the first use writes last_used_at, then at most once a minute`, async (t) => {
     const clock = controlClock(t)
-    const { app, tdb, login, counting } = await setup(t, dialect)
+    const { app, tdb, login, counting } = await setup(t, driver)
     const token = await login('a@example.com')
     t.equal((await rowOf(tdb, token))?.lastUsedAt, null, 'a new token has not been used')
 
@@ -58,9 +58,9 @@ for (const dialect of dialects) {
     t.equal(counting.counts.update, 2)
   })
 
-  t.test(`${dialect}: each token is throttled on its own`, async (t) => {
+  t.test(`${driver}: each token is throttled on its own`, async (t) => {
     const clock = controlClock(t)
-    const { app, tdb, login, counting } = await setup(t, dialect)
+    const { app, tdb, login, counting } = await setup(t, driver)
     const one = await login('a@example.com')
     const two = await login('a@example.com')
     const at = clock.advance(5000)
@@ -73,9 +73,9 @@ for (const dialect of dialects) {
     t.equal((await rowOf(tdb, two))?.lastUsedAt?.getTime(), at)
   })
 
-  t.test(`${dialect}: verify() counts as a use`, async (t) => {
+  t.test(`${driver}: verify() counts as a use`, async (t) => {
     const clock = controlClock(t)
-    const { app, tdb, login, counting } = await setup(t, dialect)
+    const { app, tdb, login, counting } = await setup(t, driver)
     const token = await login('a@example.com')
     const at = clock.advance(2000)
     counting.reset()
@@ -87,9 +87,9 @@ for (const dialect of dialects) {
     t.equal(counting.counts.update, 1)
   })
 
-  t.test(`${dialect}: with idleTimeoutSeconds 20 the write interval is 10 s`, async (t) => {
+  t.test(`${driver}: with idleTimeoutSeconds 20 the write interval is 10 s`, async (t) => {
     const clock = controlClock(t)
-    const { app, tdb, login, counting } = await setup(t, dialect, { idleTimeoutSeconds: 20 })
+    const { app, tdb, login, counting } = await setup(t, driver, { idleTimeoutSeconds: 20 })
     const token = await login('a@example.com')
     const firstUse = clock.advance(1000)
     counting.reset()
@@ -105,12 +105,12 @@ for (const dialect of dialects) {
     t.equal((await rowOf(tdb, token))?.lastUsedAt?.getTime(), next)
   })
 
-  t.test(`${dialect}: the interval is min(60 s, idleTimeoutSeconds / 2)`, async (t) => {
+  t.test(`${driver}: the interval is min(60 s, idleTimeoutSeconds / 2)`, async (t) => {
     // 21 s idle: every 10.5 s; 300 s idle: still once a minute.
     for (const [idleTimeoutSeconds, intervalMs] of [[21, 10_500], [300, 60_000]]) {
       await t.test(`idleTimeoutSeconds ${idleTimeoutSeconds}`, async (t) => {
         const clock = controlClock(t)
-        const { app, login, counting } = await setup(t, dialect, { idleTimeoutSeconds })
+        const { app, login, counting } = await setup(t, driver, { idleTimeoutSeconds })
         const token = await login('a@example.com')
         const firstUse = clock.advance(1000)
         counting.reset()
@@ -125,9 +125,9 @@ for (const dialect of dialects) {
     }
   })
 
-  t.test(`${dialect}: with the cache, concurrent requests of a busy token write once`, async (t) => {
+  t.test(`${driver}: with the cache, concurrent requests of a busy token write once`, async (t) => {
     const clock = controlClock(t)
-    const { app, tdb, login, counting } = await setup(t, dialect, { cache: true })
+    const { app, tdb, login, counting } = await setup(t, driver, { cache: true })
     const token = await login('a@example.com')
     t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 200)
     const at = clock.advance(60_000)

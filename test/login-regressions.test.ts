@@ -10,7 +10,7 @@ import { openDatabase } from './helpers/databases.js'
 import { buildApp, PASSWORD } from './helpers/app.js'
 
 t.test('an application that registered @fastify/formbody itself still starts and takes form logins', async (t) => {
-  const tdb = await openDatabase('sqlite')
+  const tdb = await openDatabase('better-sqlite3')
   t.teardown(() => tdb.close())
   const app = Fastify()
   t.teardown(() => app.close())
@@ -48,7 +48,7 @@ t.test('a user whose stored hash cannot be checked is refused like an unknown on
 })
 
 t.test('when onLogin refuses and the token cannot be revoked, the refusal still answers', async (t) => {
-  const tdb = await openDatabase('sqlite')
+  const tdb = await openDatabase('better-sqlite3')
   t.teardown(() => tdb.close())
   const refusal = Object.assign(new Error('not today'), { statusCode: 418 })
   const { app, addUser } = await buildApp(t, {

@@ -3,14 +3,14 @@
 import t from 'tap'
 import { eq } from 'drizzle-orm'
 import { hashToken } from '../index.js'
-import { dialects } from './helpers/databases.js'
+import { drivers } from './helpers/databases.js'
 import { buildApp, bearer, PASSWORD } from './helpers/app.js'
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: login`, async (t) => {
-    const { app, tdb, addUser } = await buildApp(t, { dialect, plugin: { lifetimeSeconds: 900 } })
+for (const driver of drivers) {
+  t.test(`${driver}: login`, async (t) => {
+    const { app, tdb, addUser } = await buildApp(t, { driver, plugin: { lifetimeSeconds: 900 } })
     const activeId = await addUser({ email: 'ann@example.com' })
     await addUser({ email: 'ivan@example.com', isActive: false, isVerified: true })
     const login = (payload?: unknown, headers: Record<string, string> = {}) =>
@@ -132,7 +132,7 @@ for (const dialect of dialects) {
     })
 
     t.test('an unverified user with requireVerified', async (t) => {
-      const strict = await buildApp(t, { dialect, plugin: { requireVerified: true } })
+      const strict = await buildApp(t, { driver, plugin: { requireVerified: true } })
       await strict.addUser({ email: 'una@example.com' })
       await strict.addUser({ email: 'vera@example.com', isVerified: true })
       await strict.addUser({ email: 'iris@example.com', isActive: false })
@@ -153,7 +153,7 @@ for (const dialect of dialects) {
     })
 
     t.test('no expires_in when tokens never expire', async (t) => {
-      const forever = await buildApp(t, { dialect, plugin: { lifetimeSeconds: null } })
+      const forever = await buildApp(t, { driver, plugin: { lifetimeSeconds: null } })
       await forever.addUser({ email: 'ann@example.com' })
       const response = await forever.app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'ann@example.com', password: PASSWORD } })
       t.equal(response.statusCode, 200)
@@ -163,14 +163,14 @@ for (const dialect of dialects) {
     })
 
     t.test('the default lifetime is an hour', async (t) => {
-      const plain = await buildApp(t, { dialect })
+      const plain = await buildApp(t, { driver })
       await plain.addUser({ email: 'ann@example.com' })
       const response = await plain.app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'ann@example.com', password: PASSWORD } })
       t.equal(response.json().expires_in, 3600)
     })
 
     t.test('cookie only: 204 with the token in Set-Cookie and no body', async (t) => {
-      const cookieApp = await buildApp(t, { dialect, plugin: { bearer: false, cookie: true } })
+      const cookieApp = await buildApp(t, { driver, plugin: { bearer: false, cookie: true } })
       await cookieApp.addUser({ email: 'ann@example.com' })
       const response = await cookieApp.app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'ann@example.com', password: PASSWORD } })
       t.equal(response.statusCode, 204)
@@ -187,7 +187,7 @@ for (const dialect of dialects) {
     })
 
     t.test('bearer and cookie: the body and the cookie carry the same token', async (t) => {
-      const both = await buildApp(t, { dialect, plugin: { cookie: true } })
+      const both = await buildApp(t, { driver, plugin: { cookie: true } })
       await both.addUser({ email: 'ann@example.com' })
       const response = await both.app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'ann@example.com', password: PASSWORD } })
       t.equal(response.statusCode, 200)

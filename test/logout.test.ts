@@ -2,7 +2,7 @@
 import t from 'tap'
 import { eq } from 'drizzle-orm'
 import { hashToken } from '../index.js'
-import { dialects } from './helpers/databases.js'
+import { drivers } from './helpers/databases.js'
 import { buildApp, bearer } from './helpers/app.js'
 import type { TestDatabase } from './helpers/databases.js'
 
@@ -11,9 +11,9 @@ async function rowsOf (tdb: TestDatabase, token: string): Promise<number> {
   return rows.filter((row) => row.token === hashToken(token)).length
 }
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: logout`, async (t) => {
-    const { app, tdb, addUser, login } = await buildApp(t, { dialect })
+for (const driver of drivers) {
+  t.test(`${driver}: logout`, async (t) => {
+    const { app, tdb, addUser, login } = await buildApp(t, { driver })
     const userId = await addUser({ email: 'ann@example.com' })
     const logout = (headers: Record<string, string> = {}) => app.inject({ method: 'POST', url: '/auth/logout', headers })
 
@@ -64,7 +64,7 @@ for (const dialect of dialects) {
     })
 
     t.test('with cookies on, logout clears the cookie', async (t) => {
-      const cookieApp = await buildApp(t, { dialect, plugin: { cookie: true } })
+      const cookieApp = await buildApp(t, { driver, plugin: { cookie: true } })
       await cookieApp.addUser({ email: 'ann@example.com' })
       const host = 'app.example.com'
 

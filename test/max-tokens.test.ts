@@ -2,7 +2,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import mysql from 'mysql2/promise'
-import { dialects, openDatabase } from './helpers/databases.js'
+import { drivers, openDatabase, FAMILY } from './helpers/databases.js'
 import { countingDatabase } from './helpers/counting-database.js'
 import { buildApp, bearer, type TestApp } from './helpers/app.js'
 import { controlClock } from './helpers/controlled-clock.js'
@@ -19,10 +19,10 @@ async function storedDigests (built: TestApp, userId: string): Promise<string[]>
   return (await tokenRows(built.tdb)).filter((row) => row.userId === userId).map((row) => row.token).sort()
 }
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: a login beyond the limit deletes the oldest tokens`, async (t) => {
+for (const driver of drivers) {
+  t.test(`${driver}: a login beyond the limit deletes the oldest tokens`, async (t) => {
     const clock = controlClock(t)
-    const built = await buildApp(t, { dialect, plugin: { maxTokensPerUser: 3 } })
+    const built = await buildApp(t, { driver, plugin: { maxTokensPerUser: 3 } })
     const { app, login } = built
     const id = await addQuickUser(built, 'a@example.com')
     const tokens: string[] = []
@@ -36,12 +36,12 @@ for (const dialect of dialects) {
     for (const token of tokens.slice(2)) t.equal(await status(app, token), 200, 'the newest work')
   })
 
-  t.test(`${dialect}: the new token always survives, even when creation times tie`, async (t) => {
+  t.test(`${driver}: the new token always survives, even when creation times tie`, async (t) => {
     // The clock stands still: every token has the same created_at.
     controlClock(t)
     for (const limit of [1, 2]) {
       await t.test(`maxTokensPerUser ${limit}`, async (t) => {
-        const built = await buildApp(t, { dialect, plugin: { maxTokensPerUser: limit } })
+        const built = await buildApp(t, { driver, plugin: { maxTokensPerUser: limit } })
         const id = await addQuickUser(built, 'a@example.com')
         for (let n = 1; n <= 4; n++) {
           const token = await built.login('a@example.com')
@@ -54,9 +54,9 @@ for (const dialect of dialects) {
     }
   })
 
-  t.test(`${dialect}: the limit is per user, and issue() keeps it too`, async (t) => {
+  t.test(`${driver}: the limit is per user, and issue() keeps it too`, async (t) => {
     const clock = controlClock(t)
-    const built = await buildApp(t, { dialect, plugin: { maxTokensPerUser: 2 } })
+    const built = await buildApp(t, { driver, plugin: { maxTokensPerUser: 2 } })
     const alice = await addQuickUser(built, 'alice@example.com')
     const bob = await addQuickUser(built, 'bob@example.com')
     const bobs = [await built.login('bob@example.com'), await built.login('bob@example.com')]
@@ -70,23 +70,23 @@ for (const dialect of dialects) {
     t.same((await built.app.accessTokens.list(alice)).map((session) => session.id), issued.slice(-2).reverse().map((one) => one.session.id))
   })
 
-  t.test(`${dialect}: issuing for a user that does not exist fails, with or without a limit`, async (t) => {
+  t.test(`${driver}: issuing for a user that does not exist fails, with or without a limit`, async (t) => {
     for (const maxTokensPerUser of [null, 2]) {
-      const built = await buildApp(t, { dialect, plugin: { maxTokensPerUser } })
+      const built = await buildApp(t, { driver, plugin: { maxTokensPerUser } })
       await t.rejects(built.app.accessTokens.issue(randomUUID()), { code: 'TOKEN_STORE_UNAVAILABLE', statusCode: 503 })
       t.same(await tokenRows(built.tdb), [])
     }
   })
 
-  t.test(`${dialect}: without a limit nothing is deleted`, async (t) => {
-    const built = await buildApp(t, { dialect })
+  t.test(`${driver}: without a limit nothing is deleted`, async (t) => {
+    const built = await buildApp(t, { driver })
     const id = await addQuickUser(built, 'a@example.com')
     for (let n = 0; n < 6; n++) await built.app.accessTokens.issue(id)
     t.equal((await storedDigests(built, id)).length, 6)
   })
 
-  t.test(`${dialect}: concurrent logins never leave more than the limit`, async (t) => {
-    const built = await buildApp(t, { dialect, plugin: { maxTokensPerUser: 3 } })
+  t.test(`${driver}: concurrent logins never leave more than the limit`, async (t) => {
+    const built = await buildApp(t, { driver, plugin: { maxTokensPerUser: 3 } })
     const id = await addQuickUser(built, 'a@example.com')
     const issued: string[] = []
     for (let round = 1; round <= 3; round++) {
@@ -104,9 +104,9 @@ for (const dialect of dialects) {
     for (const token of gone.slice(0, 5)) t.equal(await status(built.app, token), 401)
   })
 
-  t.test(`${dialect}: concurrent issues keep the newest, never a token that should have stayed`, async (t) => {
+  t.test(`${driver}: concurrent issues keep the newest, never a token that should have stayed`, async (t) => {
     const clock = controlClock(t)
-    const built = await buildApp(t, { dialect, plugin: { maxTokensPerUser: 5 } })
+    const built = await buildApp(t, { driver, plugin: { maxTokensPerUser: 5 } })
     const id = await addQuickUser(built, 'a@example.com')
     for (let round = 1; round <= 3; round++) {
       // issue() reads the clock before its first await: every token gets a
@@ -130,10 +130,10 @@ for (const dialect of dialects) {
   })
 }
 
-for (const dialect of dialects.filter((name) => name !== 'sqlite')) {
-  t.test(`${dialect}: logins through two connection pools at once keep the limit`, async (t) => {
-    const first = await buildApp(t, { dialect, plugin: { maxTokensPerUser: 4 } })
-    const second = await buildApp(t, { dialect, tdb: first.tdb, plugin: { database: secondPool(t, first.tdb), maxTokensPerUser: 4 } })
+for (const driver of drivers.filter((name) => FAMILY[name] !== 'sqlite')) {
+  t.test(`${driver}: logins through two connection pools at once keep the limit`, async (t) => {
+    const first = await buildApp(t, { driver, plugin: { maxTokensPerUser: 4 } })
+    const second = await buildApp(t, { driver, tdb: first.tdb, plugin: { database: secondPool(t, first.tdb), maxTokensPerUser: 4 } })
     const id = await addQuickUser(first, 'a@example.com')
     for (let round = 1; round <= 3; round++) {
       const tokens = await Promise.all([
@@ -154,12 +154,12 @@ for (const dialect of dialects.filter((name) => name !== 'sqlite')) {
   })
 }
 
-for (const dialect of dialects.filter((name) => name === 'mysql')) {
-  t.test(`${dialect}: a login that InnoDB rolls back in a deadlock runs again and keeps the limit`, async (t) => {
-    const tdb = await openDatabase(dialect)
+for (const driver of drivers.filter((name) => FAMILY[name] === 'mysql')) {
+  t.test(`${driver}: a login that InnoDB rolls back in a deadlock runs again and keeps the limit`, async (t) => {
+    const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
     const counting = countingDatabase(tdb.db)
-    const built = await buildApp(t, { dialect, tdb, plugin: { database: counting.db, maxTokensPerUser: 2 } })
+    const built = await buildApp(t, { driver, tdb, plugin: { database: counting.db, maxTokensPerUser: 2 } })
     const id = await addQuickUser(built, 'a@example.com')
     await tdb.query('create table ballast (n int)')
 

@@ -1,11 +1,11 @@
-// migrate(db): the default tables from drizzle/<dialect>, recorded in a
+// migrate(db): the default tables from drizzle/<driver>, recorded in a
 // migrations table of the plugin's own, safe to run at every start.
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import Database from 'better-sqlite3'
 import Fastify from 'fastify'
 import accessTokens, { migrate, MIGRATIONS_TABLE, createUser } from '../index.js'
-import { dialects, openDatabase, type DialectName, type TestDatabase } from './helpers/databases.js'
+import { drivers, openDatabase, type TestDriver, type TestDatabase, type DialectName, FAMILY } from './helpers/databases.js'
 import { buildApp, bearer, PASSWORD } from './helpers/app.js'
 
 const TABLES: Record<DialectName, string> = {
@@ -20,17 +20,17 @@ async function tableNames (tdb: TestDatabase): Promise<string[]> {
   return rows.map((row) => String(row.name ?? row.NAME ?? row.TABLE_NAME))
 }
 
-function migrationsTable (dialect: DialectName): string {
-  return dialect === 'pg' ? `drizzle.${MIGRATIONS_TABLE}` : MIGRATIONS_TABLE
+function migrationsTable (driver: TestDriver): string {
+  return FAMILY[driver] === 'pg' ? `drizzle.${MIGRATIONS_TABLE}` : MIGRATIONS_TABLE
 }
 
 t.equal(MIGRATIONS_TABLE, '__access_tokens_migrations')
 
-for (const dialect of dialects) {
-  const journal = JSON.parse(readFileSync(new URL(`../drizzle/${dialect}/meta/_journal.json`, import.meta.url), 'utf8'))
+for (const driver of drivers) {
+  const journal = JSON.parse(readFileSync(new URL(`../drizzle/${FAMILY[driver]}/meta/_journal.json`, import.meta.url), 'utf8'))
 
-  t.test(`${dialect}: migrate creates the tables and its migrations table`, async (t) => {
-    const tdb = await openDatabase(dialect, { migrated: false })
+  t.test(`${driver}: migrate creates the tables and its migrations table`, async (t) => {
+    const tdb = await openDatabase(driver, { migrated: false })
     t.teardown(() => tdb.close())
     t.notOk((await tableNames(tdb)).includes('user'), 'a fresh database has no user table')
 
@@ -41,18 +41,18 @@ for (const dialect of dialects) {
     const names = await tableNames(tdb)
     for (const name of ['user', 'access_token', MIGRATIONS_TABLE]) t.ok(names.includes(name), `${name} exists`)
     t.notOk(names.includes('__drizzle_migrations'), "drizzle's default migrations table is left to the application")
-    const applied = await tdb.query(`select * from ${migrationsTable(dialect)}`)
+    const applied = await tdb.query(`select * from ${migrationsTable(driver)}`)
     t.equal(applied.length, journal.entries.length, 'one row per migration')
 
     // The migrated tables are the ones the plugin works with.
-    const { app, login } = await buildApp(t, { dialect, tdb })
+    const { app, login } = await buildApp(t, { driver, tdb })
     await createUser(tdb.db, { email: 'm@example.com', password: PASSWORD })
     const token = await login('m@example.com')
     t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 200)
   })
 
-  t.test(`${dialect}: migrate is idempotent and keeps the data`, async (t) => {
-    const tdb = await openDatabase(dialect, { migrated: false })
+  t.test(`${driver}: migrate is idempotent and keeps the data`, async (t) => {
+    const tdb = await openDatabase(driver, { migrated: false })
     t.teardown(() => tdb.close())
     await migrate(tdb.db)
     const user = await createUser<{ id: string }>(tdb.db, { email: 'keep@example.com', password: PASSWORD })
@@ -62,9 +62,9 @@ for (const dialect of dialects) {
     await t.resolves(again)
     await t.resolves(migrate(tdb.db))
 
-    const applied = await tdb.query(`select * from ${migrationsTable(dialect)}`)
+    const applied = await tdb.query(`select * from ${migrationsTable(driver)}`)
     t.equal(applied.length, journal.entries.length, 'nothing applied twice')
-    const users = await tdb.query('select id, email from "user"'.replace(/"/g, dialect === 'mysql' ? '`' : '"'))
+    const users = await tdb.query('select id, email from "user"'.replace(/"/g, FAMILY[driver] === 'mysql' ? '`' : '"'))
     t.same(users.map((row) => ({ id: String(row.id), email: row.email })), [{ id: String(user.id), email: 'keep@example.com' }])
   })
 }
@@ -82,7 +82,7 @@ t.test('migrate of something that is not a Drizzle database rejects with a TypeE
 })
 
 t.test('registering on a SQLite database without the tables names the cause', async (t) => {
-  const tdb = await openDatabase('sqlite', { migrated: false })
+  const tdb = await openDatabase('better-sqlite3', { migrated: false })
   t.teardown(() => tdb.close())
   const app = Fastify()
   t.teardown(() => app.close())

@@ -4,7 +4,7 @@ import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import { dialects, openDatabase, type DialectName, type TestDatabase } from './helpers/databases.js'
+import { drivers, openDatabase, type TestDriver, type TestDatabase, FAMILY } from './helpers/databases.js'
 import { addQuickUser } from './helpers/quick-user.js'
 import { PASSWORD } from './helpers/app.js'
 import { within } from './helpers/within.js'
@@ -66,11 +66,11 @@ async function login (instance: Instance, email: string): Promise<string> {
   return (response.body as { access_token: string }).access_token
 }
 
-const servers = dialects.filter((dialect): dialect is Exclude<DialectName, 'sqlite'> => dialect !== 'sqlite')
+const servers = drivers.filter((driver): driver is Exclude<TestDriver, 'sqlite'> => FAMILY[driver] !== 'sqlite')
 
-for (const dialect of servers) {
-  t.test(`${dialect}: two instances in two processes share tokens and revocations`, async (t) => {
-    const tdb = await openDatabase(dialect)
+for (const driver of servers) {
+  t.test(`${driver}: two instances in two processes share tokens and revocations`, async (t) => {
+    const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
     await addQuickUser({ tdb }, 'a@example.com')
     const [one, two] = await Promise.all([startInstance(t, tdb), startInstance(t, tdb)])
@@ -96,8 +96,8 @@ for (const dialect of servers) {
     t.equal((await two.request('GET', '/me', { token: laptop })).status, 401, 'logout-all on one reaches the other')
   })
 
-  t.test(`${dialect}: the per-user limit holds across instances`, async (t) => {
-    const tdb = await openDatabase(dialect)
+  t.test(`${driver}: the per-user limit holds across instances`, async (t) => {
+    const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
     await addQuickUser({ tdb }, 'a@example.com')
     const options = { maxTokensPerUser: 3 }

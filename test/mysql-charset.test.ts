@@ -5,10 +5,10 @@ import { randomBytes } from 'node:crypto'
 import mysql from 'mysql2/promise'
 import { drizzle } from 'drizzle-orm/mysql2'
 import { createUser, migrate } from '../index.js'
-import { dialects } from './helpers/databases.js'
+import { drivers } from './helpers/databases.js'
 import { buildApp, bearer } from './helpers/app.js'
 
-if (dialects.includes('mysql')) {
+if (drivers.includes('mysql2')) {
   t.test('mysql: a latin1 database still takes any email', async (t) => {
     const adminUrl = process.env.TEST_MYSQL_URL as string
     const name = `fat_latin1_${process.pid}_${randomBytes(4).toString('hex')}`
@@ -22,9 +22,9 @@ if (dialects.includes('mysql')) {
       await admin.query(`drop database if exists ${name}`)
       await admin.end()
     })
-    const db = drizzle(pool)
+    const db = drizzle({ client: pool })
     await migrate(db)
-    const { app } = await buildApp(t, { tdb: { dialect: 'mysql', db, schema: {} as never, query: async () => [], url: null, close: async () => {} } })
+    const { app } = await buildApp(t, { tdb: { driver: 'mysql2', dialect: 'mysql', db, schema: {} as never, query: async () => [], url: null, close: async () => {} } })
     const user = await createUser(db, { email: 'Zoë.😀@example.com', password: 'a long enough password' })
     t.equal(user.email, 'zoë.😀@example.com')
     const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'zoë.😀@example.com', password: 'a long enough password' } })

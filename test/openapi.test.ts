@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify'
 import swagger, { type SwaggerOptions } from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import accessTokens, { createUser, type AccessTokensOptions } from '../index.js'
-import { dialects, openDatabase, type DialectName, type TestDatabase } from './helpers/databases.js'
+import { drivers, openDatabase, type TestDriver, type TestDatabase } from './helpers/databases.js'
 import { bearer, PASSWORD } from './helpers/app.js'
 
 type Document = any
@@ -15,13 +15,13 @@ type Document = any
 const OPENAPI: SwaggerOptions = { openapi: { openapi: '3.0.3', info: { title: 'test', version: '1.0.0' } } }
 
 async function build (t: Test, options: {
-  dialect?: DialectName
+  driver?: TestDriver
   swagger?: SwaggerOptions | false
   plugin?: Partial<AccessTokensOptions>
   before?: (app: FastifyInstance) => void
   routes?: (app: FastifyInstance) => void
 } = {}): Promise<{ app: FastifyInstance, tdb: TestDatabase }> {
-  const tdb = await openDatabase(options.dialect ?? 'sqlite')
+  const tdb = await openDatabase(options.driver ?? 'better-sqlite3')
   t.teardown(() => tdb.close())
   const app = Fastify()
   t.teardown(() => app.close())
@@ -47,9 +47,9 @@ function appRoutesWithOwnRequirement (app: FastifyInstance): void {
 
 const errorShape = (response: Document): Document => response.content['application/json'].schema
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: the document describes the routes, and they behave as described`, async (t) => {
-    const { app, tdb } = await build(t, { dialect, routes: appRoutesWithOwnRequirement })
+for (const driver of drivers) {
+  t.test(`${driver}: the document describes the routes, and they behave as described`, async (t) => {
+    const { app, tdb } = await build(t, { driver, routes: appRoutesWithOwnRequirement })
     await createUser(tdb.db, { email: 'ann@example.com', password: PASSWORD })
     const doc: Document = app.swagger()
 

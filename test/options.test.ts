@@ -12,14 +12,14 @@ import accessTokens, { errors, migrate } from '../index.js'
 import * as sqliteSchema from '../lib/schema/sqlite.js'
 import * as pgSchema from '../lib/schema/pg.js'
 import * as mysqlSchema from '../lib/schema/mysql.js'
-import { dialects, openDatabase, type DialectName } from './helpers/databases.js'
+import { drivers, openDatabase, type DialectName, FAMILY } from './helpers/databases.js'
 import { buildApp, bearer } from './helpers/app.js'
 
 // Option checks that need no database run against an in-memory SQLite one.
 // (better-sqlite3 prepares statements at once, so its tables must exist.)
 const client = new Database(':memory:')
 t.teardown(() => client.close())
-const db = drizzle(client)
+const db = drizzle({ client })
 await migrate(db)
 
 async function refused (t: Test, options: Record<string, unknown>, option: string, label = option): Promise<void> {
@@ -41,7 +41,7 @@ t.test('database is required and must be a Drizzle database', async (t) => {
   t.teardown(() => app.close())
   app.register(accessTokens, {} as never)
   await t.rejects(async () => { await app.ready() }, { code: 'INVALID_OPTION', message: /database/ })
-  const asyncSqlite = sqliteProxy(async () => ({ rows: [] }))
+  const asyncSqlite = sqliteProxy((async () => ({ rows: [] })) as never)
   for (const [label, database] of [['null', null], ['a string', 'app.db'], ['a plain object', {}], ['a raw better-sqlite3 client', client], ['a function', () => db], ['an asynchronous SQLite driver', asyncSqlite]] as const) {
     await refused(t, { database }, 'database', label)
   }
@@ -209,7 +209,7 @@ const otherTables = {
 }
 
 // A token table that lacks created_at, and one without last_used_at (declared
-// over the migrated access_token table, which has the other columns), per dialect.
+// over the migrated access_token table, which has the other columns), per driver.
 const incomplete: Record<DialectName, { noCreatedAt: unknown, noLastUsedAt: unknown, noEmail: unknown }> = {
   sqlite: {
     noCreatedAt: sqliteTable('t1', { token: text('token').primaryKey(), userId: text('user_id').notNull() }),
@@ -228,9 +228,9 @@ const incomplete: Record<DialectName, { noCreatedAt: unknown, noLastUsedAt: unkn
   }
 }
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: tables must fit the database and have the required columns`, async (t) => {
-    const tdb = await openDatabase(dialect)
+for (const driver of drivers) {
+  t.test(`${driver}: tables must fit the database and have the required columns`, async (t) => {
+    const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
     const failing = async (options: Record<string, unknown>, pattern: RegExp, label: string): Promise<void> => {
       const app = Fastify()
@@ -239,22 +239,22 @@ for (const dialect of dialects) {
       await t.rejects(async () => { await app.ready() }, { code: 'INVALID_OPTION', message: pattern }, label)
     }
     for (const other of ['sqlite', 'pg', 'mysql'] as const) {
-      if (other === dialect) continue
+      if (other === FAMILY[driver]) continue
       await failing({ tokens: otherTables[other].accessTokens }, /tokens.*table/, `tokens of ${other}`)
       await failing({ users: otherTables[other].users }, /users.*table/, `users of ${other}`)
     }
-    await failing({ tokens: incomplete[dialect].noCreatedAt }, /tokens.*created_at/, 'token table without created_at')
-    await failing({ users: incomplete[dialect].noEmail }, /users.*email/, 'user table without email')
-    await failing({ tokens: incomplete[dialect].noLastUsedAt, idleTimeoutSeconds: 600 }, /idleTimeoutSeconds.*last_used_at/, 'idle timeout without last_used_at')
+    await failing({ tokens: incomplete[FAMILY[driver]].noCreatedAt }, /tokens.*created_at/, 'token table without created_at')
+    await failing({ users: incomplete[FAMILY[driver]].noEmail }, /users.*email/, 'user table without email')
+    await failing({ tokens: incomplete[FAMILY[driver]].noLastUsedAt, idleTimeoutSeconds: 600 }, /idleTimeoutSeconds.*last_used_at/, 'idle timeout without last_used_at')
     // Without the idle timeout, a table without the optional columns is fine.
     const app = Fastify()
     t.teardown(() => app.close())
-    app.register(accessTokens, { database: tdb.db, tokens: incomplete[dialect].noLastUsedAt })
+    app.register(accessTokens, { database: tdb.db, tokens: incomplete[FAMILY[driver]].noLastUsedAt })
     await t.resolves(async () => { await app.ready() })
   })
 
-  t.test(`${dialect}: defaults`, async (t) => {
-    const { app, addUser, login } = await buildApp(t, { dialect })
+  t.test(`${driver}: defaults`, async (t) => {
+    const { app, addUser, login } = await buildApp(t, { driver })
     await addUser({ email: 'd@example.com' })
     const started = Date.now()
     const response = await app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'd@example.com', password: 'correct horse battery staple' } })

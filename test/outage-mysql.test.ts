@@ -6,18 +6,18 @@
 import t from 'tap'
 import mysql from 'mysql2/promise'
 import { drizzle } from 'drizzle-orm/mysql2'
-import { dialects, openDatabase } from './helpers/databases.js'
+import { drivers, openDatabase } from './helpers/databases.js'
 import { bearer } from './helpers/app.js'
 import { loginBody, loginKinds, outageApp } from './helpers/outage-app.js'
 import { startProxy } from './helpers/tcp-proxy.js'
 import { within } from './helpers/within.js'
 
-if (!dialects.includes('mysql')) t.comment('TEST_MYSQL_URL is not set: the MySQL outage tests need a server')
+if (!drivers.includes('mysql2')) t.comment('TEST_MYSQL_URL is not set: the MySQL outage tests need a server')
 
-for (const dialect of dialects.filter((name) => name === 'mysql')) {
+for (const driver of drivers.filter((name) => name === 'mysql2')) {
   for (const loginWith of loginKinds) {
-    t.test(`${dialect}: server gone, ${loginWith}: 503 TOKEN_STORE_UNAVAILABLE, then 200 once back`, async (t) => {
-      const direct = await openDatabase(dialect)
+    t.test(`${driver}: server gone, ${loginWith}: 503 TOKEN_STORE_UNAVAILABLE, then 200 once back`, async (t) => {
+      const direct = await openDatabase(driver)
       const url = new URL(direct.url!)
       const proxy = await startProxy({ host: url.hostname, port: Number(url.port || 3306) })
       url.host = `127.0.0.1:${proxy.port}`
@@ -27,7 +27,7 @@ for (const dialect of dialects.filter((name) => name === 'mysql')) {
         await proxy.close()
         await direct.close()
       })
-      const { app, token } = await outageApp(t, direct, drizzle(pool), loginWith)
+      const { app, token } = await outageApp(t, direct, drizzle({ client: pool }), loginWith)
 
       proxy.cut('reset')
       const during = [

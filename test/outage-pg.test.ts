@@ -4,7 +4,7 @@
 import t from 'tap'
 import pg from 'pg'
 import { drizzle } from 'drizzle-orm/node-postgres'
-import { dialects, openDatabase } from './helpers/databases.js'
+import { drivers, openDatabase } from './helpers/databases.js'
 import { buildApp, bearer, PASSWORD } from './helpers/app.js'
 import { loginBody, loginKinds, outageApp } from './helpers/outage-app.js'
 import { startProxy, type CutMode } from './helpers/tcp-proxy.js'
@@ -14,14 +14,14 @@ import { within as answered } from './helpers/within.js'
 // until the operating system gives up on the connection.
 const POOL_TIMEOUTS = { connectionTimeoutMillis: 500, query_timeout: 500 }
 
-if (!dialects.includes('pg')) t.comment('TEST_PG_URL is not set: the PostgreSQL outage tests need a server')
+if (!drivers.includes('node-postgres')) t.comment('TEST_PG_URL is not set: the PostgreSQL outage tests need a server')
 
 const cases = (['stall', 'reset'] as CutMode[]).flatMap((mode) => loginKinds.map((loginWith) => ({ mode, loginWith })))
 
-for (const dialect of dialects.filter((name) => name === 'pg')) {
+for (const driver of drivers.filter((name) => name === 'node-postgres')) {
   for (const { mode, loginWith } of cases) {
-    t.test(`${dialect}: network ${mode}, ${loginWith}: 503 TOKEN_STORE_UNAVAILABLE, then 200 once restored`, async (t) => {
-      const direct = await openDatabase(dialect)
+    t.test(`${driver}: network ${mode}, ${loginWith}: 503 TOKEN_STORE_UNAVAILABLE, then 200 once restored`, async (t) => {
+      const direct = await openDatabase(driver)
       const url = new URL(direct.url!)
       const proxy = await startProxy({ host: url.hostname, port: Number(url.port || 5432) })
       url.host = `127.0.0.1:${proxy.port}`
@@ -35,7 +35,7 @@ for (const dialect of dialects.filter((name) => name === 'pg')) {
         await direct.close()
       })
 
-      const { app, token } = await outageApp(t, direct, drizzle(pool), loginWith)
+      const { app, token } = await outageApp(t, direct, drizzle({ client: pool }), loginWith)
       t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 200)
 
       proxy.cut(mode)
@@ -77,9 +77,9 @@ for (const dialect of dialects.filter((name) => name === 'pg')) {
   }
 }
 
-for (const dialect of dialects.filter((name) => name === 'pg')) {
-  t.test(`${dialect}: on a single pg.Client (no pool), maxTokensPerUser still trims in a transaction`, async (t) => {
-    const direct = await openDatabase(dialect)
+for (const driver of drivers.filter((name) => name === 'node-postgres')) {
+  t.test(`${driver}: on a single pg.Client (no pool), maxTokensPerUser still trims in a transaction`, async (t) => {
+    const direct = await openDatabase(driver)
     const client = new pg.Client({ connectionString: direct.url!, ...POOL_TIMEOUTS })
     await client.connect()
     t.teardown(async () => {
@@ -94,9 +94,9 @@ for (const dialect of dialects.filter((name) => name === 'pg')) {
   })
 }
 
-for (const dialect of dialects.filter((name) => name === 'pg')) {
-  t.test(`${dialect}: a connection killed in the middle of a login transaction: 503, then 200`, async (t) => {
-    const direct = await openDatabase(dialect)
+for (const driver of drivers.filter((name) => name === 'node-postgres')) {
+  t.test(`${driver}: a connection killed in the middle of a login transaction: 503, then 200`, async (t) => {
+    const direct = await openDatabase(driver)
     const pool = new pg.Pool({ connectionString: direct.url!, max: 2 })
     pool.on('error', () => {})
     const holder = new pg.Client({ connectionString: direct.url! })
@@ -107,7 +107,7 @@ for (const dialect of dialects.filter((name) => name === 'pg')) {
       await direct.close()
     })
     // maxTokensPerUser: the login's insert runs in a transaction.
-    const { app, addUser } = await buildApp(t, { tdb: { ...direct, db: drizzle(pool) }, plugin: { maxTokensPerUser: 5 } })
+    const { app, addUser } = await buildApp(t, { tdb: { ...direct, db: drizzle({ client: pool }) }, plugin: { maxTokensPerUser: 5 } })
     await addUser({ email: 'a@example.com' })
     const loginBody = { username: 'a@example.com', password: PASSWORD }
 

@@ -2,7 +2,7 @@
 // a backlog of many batches goes entirely, and no live row goes with it.
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
-import { dialects } from './helpers/databases.js'
+import { drivers } from './helpers/databases.js'
 import { buildApp } from './helpers/app.js'
 import { controlClock } from './helpers/controlled-clock.js'
 import { insertTokenRows, tokenRows } from './helpers/token-rows.js'
@@ -12,10 +12,10 @@ const HOUR = 3600_000
 const EXPIRED = 730
 const LIVE = 120
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: a backlog of expired rows many batches long is pruned whole`, async (t) => {
+for (const driver of drivers) {
+  t.test(`${driver}: a backlog of expired rows many batches long is pruned whole`, async (t) => {
     const clock = controlClock(t)
-    const { app, tdb, addUser } = await buildApp(t, { dialect, plugin: { lifetimeSeconds: 3600 } })
+    const { app, tdb, addUser } = await buildApp(t, { driver, plugin: { lifetimeSeconds: 3600 } })
     const userId = await addUser({ email: 'backlog@example.com' })
     const now = clock.now()
     const rows = Array.from({ length: EXPIRED + LIVE }, (_, i) => ({

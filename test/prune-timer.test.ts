@@ -9,7 +9,7 @@ import { captureInterval } from './helpers/interval-capture.js'
 
 t.test('overlapping ticks run one prune, and close waits for it', async (t) => {
   const INTERVAL_SECONDS = 3217
-  const tdb = await openDatabase('sqlite')
+  const tdb = await openDatabase('better-sqlite3')
   t.teardown(() => tdb.close())
   const counting = countingDatabase(tdb.db)
   const { tick, registered: built } = await captureInterval(INTERVAL_SECONDS * 1000, () =>

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import { randomBytes } from 'node:crypto'
 import { mock } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { dialects, openDatabase, type DialectName } from './helpers/databases.js'
+import { drivers, openDatabase, type TestDriver } from './helpers/databases.js'
 import { buildApp, type TestApp } from './helpers/app.js'
 import { controlClock } from './helpers/controlled-clock.js'
 import { countingDatabase, type CountingDatabase } from './helpers/counting-database.js'
@@ -12,11 +12,11 @@ import type { AccessTokensOptions } from '../index.js'
 
 const SECOND = 1000
 
-async function setup (t: Test, dialect: DialectName, plugin: Partial<AccessTokensOptions>): Promise<TestApp & { counting: CountingDatabase, userIds: string[] }> {
-  const tdb = await openDatabase(dialect)
+async function setup (t: Test, driver: TestDriver, plugin: Partial<AccessTokensOptions>): Promise<TestApp & { counting: CountingDatabase, userIds: string[] }> {
+  const tdb = await openDatabase(driver)
   t.teardown(() => tdb.close())
   const counting = countingDatabase(tdb.db)
-  const built = await buildApp(t, { dialect, tdb, plugin: { database: counting.db, ...plugin } })
+  const built = await buildApp(t, { driver, tdb, plugin: { database: counting.db, ...plugin } })
   const userIds = [await addQuickUser(built, 'a@example.com'), await addQuickUser(built, 'b@example.com')]
   return { ...built, counting, userIds }
 }
@@ -35,11 +35,11 @@ function rows (userIds: string[], count: number, now: number, ago: { created: nu
 
 const byToken = (a: StoredToken, b: StoredToken): number => a.token < b.token ? -1 : a.token > b.token ? 1 : 0
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: pruneExpired deletes rows expired by lifetime or idle timeout, in batches`, async (t) => {
+for (const driver of drivers) {
+  t.test(`${driver}: pruneExpired deletes rows expired by lifetime or idle timeout, in batches`, async (t) => {
     const clock = controlClock(t)
     const now = clock.now()
-    const { app, tdb, counting, userIds } = await setup(t, dialect, { lifetimeSeconds: 3600, idleTimeoutSeconds: 600 })
+    const { app, tdb, counting, userIds } = await setup(t, driver, { lifetimeSeconds: 3600, idleTimeoutSeconds: 600 })
     const expired = [
       // Past their lifetime, though some were used a moment ago.
       ...rows(userIds, 700, now, { created: 3600 * SECOND + 1, lastUsed: 10 * SECOND }),
@@ -64,10 +64,10 @@ for (const dialect of dialects) {
     t.equal(await app.accessTokens.pruneExpired(), 0, 'nothing left to prune')
   })
 
-  t.test(`${dialect}: without an idle timeout only the lifetime counts`, async (t) => {
+  t.test(`${driver}: without an idle timeout only the lifetime counts`, async (t) => {
     const clock = controlClock(t)
     const now = clock.now()
-    const { app, tdb, userIds } = await setup(t, dialect, { lifetimeSeconds: 3600 })
+    const { app, tdb, userIds } = await setup(t, driver, { lifetimeSeconds: 3600 })
     const expired = rows(userIds, 30, now, { created: 3600 * SECOND + 1, lastUsed: SECOND })
     const live = rows(userIds, 30, now, { created: 3500 * SECOND, lastUsed: 3400 * SECOND })
     await insertTokenRows(tdb, [...expired, ...live])
@@ -75,10 +75,10 @@ for (const dialect of dialects) {
     t.same((await tokenRows(tdb)).sort(byToken), live.sort(byToken))
   })
 
-  t.test(`${dialect}: with an idle timeout and no lifetime only idleness counts`, async (t) => {
+  t.test(`${driver}: with an idle timeout and no lifetime only idleness counts`, async (t) => {
     const clock = controlClock(t)
     const now = clock.now()
-    const { app, tdb, userIds } = await setup(t, dialect, { lifetimeSeconds: null, idleTimeoutSeconds: 600 })
+    const { app, tdb, userIds } = await setup(t, driver, { lifetimeSeconds: null, idleTimeoutSeconds: 600 })
     const expired = rows(userIds, 20, now, { created: 700 * SECOND, lastUsed: null })
     const live = rows(userIds, 20, now, { created: 365 * 86400 * SECOND, lastUsed: 599 * SECOND })
     await insertTokenRows(tdb, [...expired, ...live])
@@ -86,10 +86,10 @@ for (const dialect of dialects) {
     t.same((await tokenRows(tdb)).sort(byToken), live.sort(byToken))
   })
 
-  t.test(`${dialect}: with lifetimeSeconds null and no idle timeout nothing expires`, async (t) => {
+  t.test(`${driver}: with lifetimeSeconds null and no idle timeout nothing expires`, async (t) => {
     const clock = controlClock(t)
     const now = clock.now()
-    const { app, tdb, counting, userIds } = await setup(t, dialect, { lifetimeSeconds: null })
+    const { app, tdb, counting, userIds } = await setup(t, driver, { lifetimeSeconds: null })
     const old = rows(userIds, 10, now, { created: 3650 * 86400 * SECOND, lastUsed: null })
     await insertTokenRows(tdb, old)
     counting.reset()
@@ -98,13 +98,13 @@ for (const dialect of dialects) {
     t.equal((await tokenRows(tdb)).length, 10)
   })
 
-  t.test(`${dialect}: pruneIntervalSeconds prunes on a timer that app.close() stops`, async (t) => {
+  t.test(`${driver}: pruneIntervalSeconds prunes on a timer that app.close() stops`, async (t) => {
     // Only setInterval is faked: the test moves the plugin's timer by hand.
     mock.timers.enable({ apis: ['setInterval'] })
     t.teardown(() => mock.timers.reset())
     const clock = controlClock(t)
     const now = clock.now()
-    const { app, tdb, counting, userIds } = await setup(t, dialect, { lifetimeSeconds: 3600, pruneIntervalSeconds: 30 })
+    const { app, tdb, counting, userIds } = await setup(t, driver, { lifetimeSeconds: 3600, pruneIntervalSeconds: 30 })
     const live = rows(userIds, 1, now, { created: 10 * SECOND, lastUsed: null })
     await insertTokenRows(tdb, [...rows(userIds, 3, now, { created: 3601 * SECOND, lastUsed: null }), ...live])
 

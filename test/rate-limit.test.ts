@@ -5,11 +5,11 @@ import t, { type Test } from 'tap'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
 import accessTokens, { type AccessTokensOptions } from '../index.js'
-import { dialects, openDatabase, type DialectName } from './helpers/databases.js'
+import { drivers, openDatabase, type TestDriver } from './helpers/databases.js'
 import { bearer, cachedHash, PASSWORD } from './helpers/app.js'
 
-async function build (t: Test, dialect: DialectName, loginConfig: Record<string, unknown>): Promise<FastifyInstance> {
-  const tdb = await openDatabase(dialect)
+async function build (t: Test, driver: TestDriver, loginConfig: Record<string, unknown>): Promise<FastifyInstance> {
+  const tdb = await openDatabase(driver)
   const app = Fastify()
   t.teardown(async () => {
     await app.close()
@@ -30,9 +30,9 @@ async function build (t: Test, dialect: DialectName, loginConfig: Record<string,
 const login = (app: FastifyInstance, username: string, password: string, remoteAddress = '127.0.0.1') =>
   app.inject({ method: 'POST', url: '/auth/login', remoteAddress, payload: { username, password } })
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: per client address, the login after the limit gets 429 until the window passes`, async (t) => {
-    const app = await build(t, dialect, { rateLimit: { max: 3, timeWindow: '1 minute' } })
+for (const driver of drivers) {
+  t.test(`${driver}: per client address, the login after the limit gets 429 until the window passes`, async (t) => {
+    const app = await build(t, driver, { rateLimit: { max: 3, timeWindow: '1 minute' } })
     t.equal((await login(app, 'a@example.com', 'wrong password')).statusCode, 400)
     const first = await login(app, 'a@example.com', PASSWORD)
     t.equal(first.statusCode, 200)
@@ -60,8 +60,8 @@ for (const dialect of dialects) {
     }
   })
 
-  t.test(`${dialect}: per account, keyed on the username after the body is parsed`, async (t) => {
-    const app = await build(t, dialect, {
+  t.test(`${driver}: per account, keyed on the username after the body is parsed`, async (t) => {
+    const app = await build(t, driver, {
       rateLimit: {
         max: 3,
         timeWindow: '15 minutes',

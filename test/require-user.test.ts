@@ -3,7 +3,7 @@
 import t from 'tap'
 import type { FastifyRequest } from 'fastify'
 import { hashToken } from '../index.js'
-import { dialects } from './helpers/databases.js'
+import { drivers } from './helpers/databases.js'
 import { buildApp, bearer, cachedHash, PASSWORD } from './helpers/app.js'
 
 const UNKNOWN = 'U'.repeat(43)
@@ -43,10 +43,10 @@ const GUARDS = {
 
 const whoIs = (request: FastifyRequest) => ({ user: request.user, session: request.accessToken })
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: the requireUser matrix`, async (t) => {
+for (const driver of drivers) {
+  t.test(`${driver}: the requireUser matrix`, async (t) => {
     const { app, addUser } = await buildApp(t, {
-      dialect,
+      driver,
       routes: (app) => {
         for (const [url, options] of Object.entries(GUARDS)) app.get(url, { onRequest: app.requireUser(options) }, async (request) => whoIs(request))
         app.get('/authenticate', { onRequest: app.authenticate }, async (request) => whoIs(request))
@@ -99,10 +99,10 @@ for (const dialect of dialects) {
     }
   })
 
-  t.test(`${dialect}: request.user and request.accessToken`, async (t) => {
+  t.test(`${driver}: request.user and request.accessToken`, async (t) => {
     const seen: Array<{ user: unknown, session: unknown }> = []
     const { app, addUser } = await buildApp(t, {
-      dialect,
+      driver,
       routes: (app) => {
         app.get('/inside', { onRequest: app.authenticate }, async (request) => {
           seen.push({ user: request.user, session: request.accessToken })
@@ -143,10 +143,10 @@ for (const dialect of dialects) {
     t.notOk(answer.body.includes(token), 'the secret appears nowhere in it')
   })
 
-  t.test(`${dialect}: app.authenticate as onRequest and as preHandler`, async (t) => {
+  t.test(`${driver}: app.authenticate as onRequest and as preHandler`, async (t) => {
     const phases: Record<string, unknown> = {}
     const { app, addUser } = await buildApp(t, {
-      dialect,
+      driver,
       routes: (app) => {
         app.get('/on-request', {
           onRequest: [app.authenticate, async (request) => { phases.onRequest = request.user }]
@@ -190,9 +190,9 @@ for (const dialect of dialects) {
     t.equal((await app.inject({ url: '/two-guards' })).statusCode, 401)
   })
 
-  t.test(`${dialect}: the decorator option renames request.user`, async (t) => {
+  t.test(`${driver}: the decorator option renames request.user`, async (t) => {
     const { app, addUser } = await buildApp(t, {
-      dialect,
+      driver,
       plugin: { decorator: 'account' },
       routes: (app) => {
         const read = (request: FastifyRequest) => {
@@ -218,8 +218,8 @@ for (const dialect of dialects) {
     t.equal(logout.statusCode, 204, 'the routes find the user under the new name')
   })
 
-  t.test(`${dialect}: requireUser refuses options it does not know`, async (t) => {
-    const { app } = await buildApp(t, { dialect })
+  t.test(`${driver}: requireUser refuses options it does not know`, async (t) => {
+    const { app } = await buildApp(t, { driver })
     const bad: unknown[] = [{ superusr: true }, { verified: 'yes' }, { optional: 1 }, 'verified', ['verified'], null]
     for (const options of bad) {
       t.throws(() => app.requireUser(options as never), TypeError, `${JSON.stringify(options)}: a typo must not weaken a guard`)

@@ -2,7 +2,7 @@
 import t from 'tap'
 import { DrizzleQueryError } from 'drizzle-orm/errors'
 import { retry } from '../lib/dialects/retry.js'
-import { dialects } from './helpers/databases.js'
+import { drivers } from './helpers/databases.js'
 import { buildApp, bearer, PASSWORD } from './helpers/app.js'
 
 const isRetryable = (error: unknown): boolean => (error as { retryable?: boolean }).retryable === true
@@ -35,7 +35,7 @@ t.test('retry throws other failures at once', async (t) => {
   t.equal(await retry(async () => 7, isRetryable, 1), 7)
 })
 
-if (dialects.includes('mysql')) {
+if (drivers.includes('mysql2')) {
   /** What mysql2 throws, under Drizzle's wrapper, for a deadlock victim. */
   const deadlock = (): Error => new DrizzleQueryError('select ... for update', [], Object.assign(
     new Error('Deadlock found when trying to get lock; try restarting transaction'),
@@ -63,7 +63,7 @@ if (dialects.includes('mysql')) {
   const login = { method: 'POST' as const, url: '/auth/login', payload: { username: 'dl@example.com', password: PASSWORD } }
 
   t.test('mysql: a login rolled back as a deadlock victim runs again', async (t) => {
-    const { app, tdb, addUser } = await buildApp(t, { dialect: 'mysql', plugin: { maxTokensPerUser: 2 } })
+    const { app, tdb, addUser } = await buildApp(t, { driver: 'mysql2', plugin: { maxTokensPerUser: 2 } })
     await addUser({ email: 'dl@example.com' })
     const patched = rollBackTransactions(tdb.db, 2, deadlock)
     const response = await app.inject(login)
@@ -75,7 +75,7 @@ if (dialects.includes('mysql')) {
   })
 
   t.test('mysql: after five deadlocks in a row the login is a 503', async (t) => {
-    const { app, tdb, addUser } = await buildApp(t, { dialect: 'mysql', plugin: { maxTokensPerUser: 2 } })
+    const { app, tdb, addUser } = await buildApp(t, { driver: 'mysql2', plugin: { maxTokensPerUser: 2 } })
     await addUser({ email: 'dl@example.com' })
     const patched = rollBackTransactions(tdb.db, 100, deadlock)
     const response = await app.inject(login)
@@ -86,7 +86,7 @@ if (dialects.includes('mysql')) {
   })
 
   t.test('mysql: other failures of the transaction are not retried', async (t) => {
-    const { app, tdb, addUser } = await buildApp(t, { dialect: 'mysql', plugin: { maxTokensPerUser: 2 } })
+    const { app, tdb, addUser } = await buildApp(t, { driver: 'mysql2', plugin: { maxTokensPerUser: 2 } })
     await addUser({ email: 'dl@example.com' })
     const patched = rollBackTransactions(tdb.db, 100, () => new DrizzleQueryError('insert ...', [], Object.assign(new Error('Lock wait timeout exceeded'), { code: 'ER_LOCK_WAIT_TIMEOUT' })))
     const response = await app.inject(login)

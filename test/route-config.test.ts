@@ -3,7 +3,7 @@
 import t from 'tap'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import accessTokens from '../index.js'
-import { dialects, openDatabase } from './helpers/databases.js'
+import { drivers, openDatabase } from './helpers/databases.js'
 import { buildApp, bearer } from './helpers/app.js'
 
 type Seen = Record<string, unknown>
@@ -43,11 +43,11 @@ function routes (seen: Seen) {
   }
 }
 
-for (const dialect of dialects) {
+for (const driver of drivers) {
   for (const hook of ['onRequest', 'preHandler'] as const) {
-    t.test(`${dialect}: config.auth with hook '${hook}'`, async (t) => {
+    t.test(`${driver}: config.auth with hook '${hook}'`, async (t) => {
       const seen: Seen = {}
-      const { app, addUser } = await buildApp(t, { dialect, plugin: hook === 'onRequest' ? {} : { hook }, routes: routes(seen) })
+      const { app, addUser } = await buildApp(t, { driver, plugin: hook === 'onRequest' ? {} : { hook }, routes: routes(seen) })
       const tokens: Record<string, string> = {}
       const ids: Record<string, string> = {}
       for (const [name, flags] of Object.entries({ plain: {}, verified: { isVerified: true }, superuser: { isSuperuser: true }, inactive: { isActive: false } })) {
@@ -129,8 +129,8 @@ for (const dialect of dialects) {
     })
   }
 
-  t.test(`${dialect}: a bad config.auth fails when the route is added`, async (t) => {
-    const tdb = await openDatabase(dialect)
+  t.test(`${driver}: a bad config.auth fails when the route is added`, async (t) => {
+    const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
     const bad: unknown[] = ['yes', 1, null, ['verified'], { superusr: true }, { verified: 'yes' }, { optional: 1 }]
     for (const auth of bad) {

@@ -5,7 +5,7 @@
 import t, { type Test } from 'tap'
 import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import { hashToken } from '../index.js'
-import { dialects } from './helpers/databases.js'
+import { drivers, FAMILY } from './helpers/databases.js'
 import { buildApp, bearer, PASSWORD } from './helpers/app.js'
 
 const WRONG_PASSWORD = 'Tr0ub4dor&3 is not it'
@@ -26,18 +26,18 @@ interface Cycle {
   secrets: Map<string, string>
 }
 
-async function logCycle (t: Test, dialect: typeof dialects[number], logger: FastifyServerOptions['logger']): Promise<Cycle> {
+async function logCycle (t: Test, driver: typeof drivers[number], logger: FastifyServerOptions['logger']): Promise<Cycle> {
   const lines: string[] = []
   const stream = { write: (line: string) => { lines.push(line) } }
   const { app, tdb, addUser } = await buildApp(t, {
-    dialect,
+    driver,
     fastify: { logger: { level: 'trace', stream, ...(logger as object) } },
     plugin: { cookie: { secure: false } }
   })
   const id = await addUser({ email: 'a@example.com' })
   const secrets = new Map<string, string>([['password', PASSWORD], ['wrong password', WRONG_PASSWORD]])
   const [{ hashed_password: hash }] = await tdb.query(
-    dialect === 'pg' ? 'select hashed_password from "user" where id = $1' : dialect === 'mysql' ? 'select hashed_password from `user` where id = ?' : 'select hashed_password from user where id = ?',
+    FAMILY[driver] === 'pg' ? 'select hashed_password from "user" where id = $1' : FAMILY[driver] === 'mysql' ? 'select hashed_password from `user` where id = ?' : 'select hashed_password from user where id = ?',
     [id])
   secrets.set('password hash', String(hash))
   // Its salt and key on their own, in case a log carried a piece of it.
@@ -86,19 +86,19 @@ function assertClean (t: Test, { log, secrets }: Cycle): void {
   }
 }
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: Fastify's default serializers at trace level`, async (t) => {
-    assertClean(t, await logCycle(t, dialect, {}))
+for (const driver of drivers) {
+  t.test(`${driver}: Fastify's default serializers at trace level`, async (t) => {
+    assertClean(t, await logCycle(t, driver, {}))
   })
 
-  t.test(`${dialect}: serializers that log headers leak them without redact (the check can fail)`, async (t) => {
-    const { log, secrets } = await logCycle(t, dialect, { serializers: headerSerializers })
+  t.test(`${driver}: serializers that log headers leak them without redact (the check can fail)`, async (t) => {
+    const { log, secrets } = await logCycle(t, driver, { serializers: headerSerializers })
     t.ok(log.includes(secrets.get('token')!), 'the Authorization and Cookie headers are in the log')
     t.ok(log.includes(secrets.get('second token')!), 'the Set-Cookie header is in the log')
   })
 
-  t.test(`${dialect}: serializers that log headers, with the README's redact paths`, async (t) => {
-    const cycle = await logCycle(t, dialect, { serializers: headerSerializers, redact: REDACT })
+  t.test(`${driver}: serializers that log headers, with the README's redact paths`, async (t) => {
+    const cycle = await logCycle(t, driver, { serializers: headerSerializers, redact: REDACT })
     assertClean(t, cycle)
     t.match(cycle.log, /"authorization":"\[Redacted\]"/)
     t.match(cycle.log, /"cookie":"\[Redacted\]"/)

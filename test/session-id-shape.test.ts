@@ -1,12 +1,12 @@
 // A session id that cannot be a digest names no session: 404 or false, with
 // no query, whatever bytes it holds (PostgreSQL text refuses NUL).
 import t from 'tap'
-import { dialects } from './helpers/databases.js'
+import { drivers } from './helpers/databases.js'
 import { buildApp, bearer } from './helpers/app.js'
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: ids that cannot be digests`, async (t) => {
-    const { app, addUser, login } = await buildApp(t, { dialect })
+for (const driver of drivers) {
+  t.test(`${driver}: ids that cannot be digests`, async (t) => {
+    const { app, addUser, login } = await buildApp(t, { driver })
     await addUser({ email: 'shape@example.com' })
     const token = await login('shape@example.com')
     for (const id of ['%00', 'a%00b', 'short', 'x'.repeat(44), '%C3%A9'.repeat(10)]) {

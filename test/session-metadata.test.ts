@@ -3,7 +3,7 @@ import { Writable } from 'node:stream'
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import { pgTable, timestamp, uuid, varchar } from 'drizzle-orm/pg-core'
 import { char, datetime, mysqlTable, varchar as mysqlVarchar } from 'drizzle-orm/mysql-core'
-import { dialects, openDatabase, type DialectName } from './helpers/databases.js'
+import { drivers, openDatabase, type DialectName, FAMILY } from './helpers/databases.js'
 import { buildApp, bearer } from './helpers/app.js'
 import { controlClock } from './helpers/controlled-clock.js'
 import { rowOf, tokenRows } from './helpers/token-rows.js'
@@ -49,9 +49,9 @@ const bareTables = {
   }
 } satisfies Record<DialectName, { table: unknown, create: string }>
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: user agent and ip are stored at login and listed`, async (t) => {
-    const { app, tdb, addUser } = await buildApp(t, { dialect })
+for (const driver of drivers) {
+  t.test(`${driver}: user agent and ip are stored at login and listed`, async (t) => {
+    const { app, tdb, addUser } = await buildApp(t, { driver })
     await addUser({ email: 'a@example.com' })
     const token = await loginWith(app, { 'user-agent': BROWSER })
 
@@ -65,8 +65,8 @@ for (const dialect of dialects) {
     t.match(listed.json(), [{ userAgent: BROWSER, ip: '127.0.0.1', current: true }])
   })
 
-  t.test(`${dialect}: the ip is request.ip, so trustProxy is honoured`, async (t) => {
-    const behindProxy = await buildApp(t, { dialect, fastify: { trustProxy: true } })
+  t.test(`${driver}: the ip is request.ip, so trustProxy is honoured`, async (t) => {
+    const behindProxy = await buildApp(t, { driver, fastify: { trustProxy: true } })
     await behindProxy.addUser({ email: 'a@example.com' })
     const proxied = await loginWith(behindProxy.app, { 'x-forwarded-for': '203.0.113.7', 'user-agent': BROWSER })
     t.equal((await rowOf(behindProxy.tdb, proxied))?.ip, '203.0.113.7')
@@ -74,14 +74,14 @@ for (const dialect of dialects) {
     t.equal(listed.json()[0].ip, '203.0.113.7')
 
     // Without trustProxy, a client cannot choose the address it is recorded under.
-    const direct = await buildApp(t, { dialect })
+    const direct = await buildApp(t, { driver })
     await direct.addUser({ email: 'a@example.com' })
     const token = await loginWith(direct.app, { 'x-forwarded-for': '203.0.113.7' })
     t.equal((await rowOf(direct.tdb, token))?.ip, '127.0.0.1')
   })
 
-  t.test(`${dialect}: a User-Agent longer than 512 characters is truncated, and a missing one is null`, async (t) => {
-    const { app, tdb, addUser } = await buildApp(t, { dialect })
+  t.test(`${driver}: a User-Agent longer than 512 characters is truncated, and a missing one is null`, async (t) => {
+    const { app, tdb, addUser } = await buildApp(t, { driver })
     await addUser({ email: 'a@example.com' })
     const long = 'x'.repeat(300) + 'y'.repeat(2000)
     const token = await loginWith(app, { 'user-agent': long })
@@ -101,8 +101,8 @@ for (const dialect of dialects) {
     t.equal((await rowOf(tdb, without.json().access_token))?.userAgent, null)
   })
 
-  t.test(`${dialect}: issue() stores the metadata it is given, truncated to the column sizes`, async (t) => {
-    const { app, tdb, addUser } = await buildApp(t, { dialect })
+  t.test(`${driver}: issue() stores the metadata it is given, truncated to the column sizes`, async (t) => {
+    const { app, tdb, addUser } = await buildApp(t, { driver })
     const id = await addUser({ email: 'a@example.com' })
     const ip = '2001:db8::' + 'f'.repeat(100)
     const { token, session } = await app.accessTokens.issue(id, { userAgent: 'cli/1.0', ip })
@@ -117,11 +117,11 @@ for (const dialect of dialects) {
     t.equal((await tokenRows(tdb)).length, 2)
   })
 
-  t.test(`${dialect}: a token table without the optional columns still works`, async (t) => {
+  t.test(`${driver}: a token table without the optional columns still works`, async (t) => {
     const clock = controlClock(t)
-    const tdb = await openDatabase(dialect)
+    const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
-    const bare = bareTables[dialect]
+    const bare = bareTables[FAMILY[driver]]
     await tdb.query(bare.create)
     // Any failed last_used_at write would be logged as a warning.
     const warnings: string[] = []
@@ -132,7 +132,7 @@ for (const dialect of dialects) {
       }
     })
     const { app, addUser } = await buildApp(t, {
-      dialect,
+      driver,
       tdb,
       plugin: { tokens: bare.table },
       fastify: { logger: { level: 'warn', stream } }
@@ -161,12 +161,12 @@ for (const dialect of dialects) {
     t.equal((await tdb.db.select().from(bare.table)).length, 0)
   })
 
-  t.test(`${dialect}: idleTimeoutSeconds needs a last_used_at column`, async (t) => {
-    const tdb = await openDatabase(dialect)
+  t.test(`${driver}: idleTimeoutSeconds needs a last_used_at column`, async (t) => {
+    const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
-    const bare = bareTables[dialect]
+    const bare = bareTables[FAMILY[driver]]
     await tdb.query(bare.create)
-    await t.rejects(buildApp(t, { dialect, tdb, plugin: { tokens: bare.table, idleTimeoutSeconds: 300 } }), {
+    await t.rejects(buildApp(t, { driver, tdb, plugin: { tokens: bare.table, idleTimeoutSeconds: 300 } }), {
       code: 'INVALID_OPTION',
       message: /idleTimeoutSeconds/
     })

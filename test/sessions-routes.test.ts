@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { eq } from 'drizzle-orm'
-import { dialects, type DialectName } from './helpers/databases.js'
+import { drivers, type TestDriver } from './helpers/databases.js'
 import { buildApp, bearer, type TestApp } from './helpers/app.js'
 import { controlClock } from './helpers/controlled-clock.js'
 import { addQuickUser } from './helpers/quick-user.js'
@@ -20,8 +20,8 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 // What app.inject's requests look like to the server: http://localhost:80.
 const SAME_ORIGIN = 'http://localhost:80'
 
-async function setup (t: Test, dialect: DialectName, plugin: Partial<AccessTokensOptions> = {}): Promise<TestApp & { alice: string, bob: string }> {
-  const built = await buildApp(t, { dialect, plugin })
+async function setup (t: Test, driver: TestDriver, plugin: Partial<AccessTokensOptions> = {}): Promise<TestApp & { alice: string, bob: string }> {
+  const built = await buildApp(t, { driver, plugin })
   const alice = await addQuickUser(built, 'alice@example.com')
   const bob = await addQuickUser(built, 'bob@example.com')
   return { ...built, alice, bob }
@@ -43,10 +43,10 @@ function cookieOf (setCookie: string | string[] | undefined): string {
   return cookie.slice('access_token='.length, cookie.indexOf(';'))
 }
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: GET /auth/sessions lists the caller's live sessions, newest first`, async (t) => {
+for (const driver of drivers) {
+  t.test(`${driver}: GET /auth/sessions lists the caller's live sessions, newest first`, async (t) => {
     const clock = controlClock(t)
-    const { app, login, alice } = await setup(t, dialect)
+    const { app, login, alice } = await setup(t, driver)
     const start = clock.now()
     const expired = await login('alice@example.com')
     clock.advance(1000)
@@ -90,8 +90,8 @@ for (const dialect of dialects) {
     t.same((await app.accessTokens.list(alice)).map((session) => session.id), listed.map((session) => session.id))
   })
 
-  t.test(`${dialect}: DELETE /auth/sessions/:id ends another session of the caller`, async (t) => {
-    const { app, login } = await setup(t, dialect, { cookie: { secure: false } })
+  t.test(`${driver}: DELETE /auth/sessions/:id ends another session of the caller`, async (t) => {
+    const { app, login } = await setup(t, driver, { cookie: { secure: false } })
     const laptop = await login('alice@example.com')
     const phone = await login('alice@example.com')
     const response = await app.inject({ method: 'DELETE', url: `/auth/sessions/${hashToken(phone)}`, headers: bearer(laptop) })
@@ -106,8 +106,8 @@ for (const dialect of dialects) {
     t.equal(again.statusCode, 404, 'an ended session cannot be ended twice')
   })
 
-  t.test(`${dialect}: DELETE /auth/sessions/:id of the current session clears the cookie`, async (t) => {
-    const { app } = await setup(t, dialect, { cookie: { secure: false } })
+  t.test(`${driver}: DELETE /auth/sessions/:id of the current session clears the cookie`, async (t) => {
+    const { app } = await setup(t, driver, { cookie: { secure: false } })
     const loggedIn = await app.inject({
       method: 'POST',
       url: '/auth/login',
@@ -127,8 +127,8 @@ for (const dialect of dialects) {
     t.equal((await app.inject({ url: '/me', cookies: { access_token: token } })).statusCode, 401)
   })
 
-  t.test(`${dialect}: another user's session and a session that does not exist get the same 404`, async (t) => {
-    const { app, login } = await setup(t, dialect)
+  t.test(`${driver}: another user's session and a session that does not exist get the same 404`, async (t) => {
+    const { app, login } = await setup(t, driver)
     const mine = await login('alice@example.com')
     const theirs = await login('bob@example.com')
     const foreign = await app.inject({ method: 'DELETE', url: `/auth/sessions/${hashToken(theirs)}`, headers: bearer(mine) })
@@ -147,8 +147,8 @@ for (const dialect of dialects) {
     t.equal(await status(app, mine), 200)
   })
 
-  t.test(`${dialect}: the sessions routes need a valid token`, async (t) => {
-    const { app, login } = await setup(t, dialect)
+  t.test(`${driver}: the sessions routes need a valid token`, async (t) => {
+    const { app, login } = await setup(t, driver)
     const token = await login('alice@example.com')
     await app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })
     for (const [method, url] of [['GET', '/auth/sessions'], ['DELETE', `/auth/sessions/${hashToken(token)}`], ['POST', '/auth/logout-all']] as const) {
@@ -160,9 +160,9 @@ for (const dialect of dialects) {
     }
   })
 
-  t.test(`${dialect}: POST /auth/logout-all ends every session of the caller`, async (t) => {
+  t.test(`${driver}: POST /auth/logout-all ends every session of the caller`, async (t) => {
     const loggedOut: unknown[] = []
-    const { app, login } = await setup(t, dialect, {
+    const { app, login } = await setup(t, driver, {
       cookie: { secure: false },
       onLogout: async (user) => { loggedOut.push((user as { email: string }).email) }
     })
@@ -176,8 +176,8 @@ for (const dialect of dialects) {
     t.same(loggedOut, ['alice@example.com'], 'onLogout is called for logout-all too')
   })
 
-  t.test(`${dialect}: routes: { sessions: false } leaves the three routes out`, async (t) => {
-    const { app, login } = await setup(t, dialect, { routes: { sessions: false } })
+  t.test(`${driver}: routes: { sessions: false } leaves the three routes out`, async (t) => {
+    const { app, login } = await setup(t, driver, { routes: { sessions: false } })
     const token = await login('alice@example.com')
     for (const [method, url] of [['GET', '/auth/sessions'], ['DELETE', `/auth/sessions/${hashToken(token)}`], ['POST', '/auth/logout-all']] as const) {
       const response = await app.inject({ method, url, headers: bearer(token) })
@@ -189,8 +189,8 @@ for (const dialect of dialects) {
     t.equal((await app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })).statusCode, 204, 'logout stays')
   })
 
-  t.test(`${dialect}: an inactive user may end sessions but not list them`, async (t) => {
-    const { app, tdb, login, alice } = await setup(t, dialect)
+  t.test(`${driver}: an inactive user may end sessions but not list them`, async (t) => {
+    const { app, tdb, login, alice } = await setup(t, driver)
     const [one, two, three] = [await login('alice@example.com'), await login('alice@example.com'), await login('alice@example.com')]
     const { users } = tdb.schema
     await tdb.db.update(users).set({ isActive: false }).where(eq(users.id, alice))
@@ -206,8 +206,8 @@ for (const dialect of dialects) {
     t.same(await app.accessTokens.list(alice), [])
   })
 
-  t.test(`${dialect}: revokeAll(userId, { except }) logs out everywhere else (after a password change)`, async (t) => {
-    const { app, login, alice, bob } = await buildAppWithPasswordRoute(t, dialect)
+  t.test(`${driver}: revokeAll(userId, { except }) logs out everywhere else (after a password change)`, async (t) => {
+    const { app, login, alice, bob } = await buildAppWithPasswordRoute(t, driver)
     const [other, here, third] = [await login('alice@example.com'), await login('alice@example.com'), await login('alice@example.com')]
     const bobs = await login('bob@example.com')
     const response = await app.inject({ method: 'POST', url: '/password', headers: bearer(here) })
@@ -227,9 +227,9 @@ for (const dialect of dialects) {
 }
 
 // The README recipe: end every other session once the password has changed.
-async function buildAppWithPasswordRoute (t: Test, dialect: DialectName): Promise<TestApp & { alice: string, bob: string }> {
+async function buildAppWithPasswordRoute (t: Test, driver: TestDriver): Promise<TestApp & { alice: string, bob: string }> {
   const built = await buildApp(t, {
-    dialect,
+    driver,
     routes (app) {
       app.post('/password', { onRequest: app.authenticate }, async (request) => {
         // ...the new password is stored here...

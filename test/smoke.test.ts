@@ -1,10 +1,10 @@
 import t from 'tap'
-import { dialects } from './helpers/databases.js'
+import { drivers } from './helpers/databases.js'
 import { buildApp, bearer } from './helpers/app.js'
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: login, me, logout`, async (t) => {
-    const { app, addUser, login } = await buildApp(t, { dialect })
+for (const driver of drivers) {
+  t.test(`${driver}: login, me, logout`, async (t) => {
+    const { app, addUser, login } = await buildApp(t, { driver })
     await addUser({ email: 'a@example.com' })
     const token = await login('A@example.com')
     const me = await app.inject({ url: '/me', headers: bearer(token) })

@@ -22,13 +22,14 @@ async function sqliteFile (t: Test, journalMode: 'delete' | 'wal'): Promise<{ td
   const client = new Database(file, { timeout: BUSY_TIMEOUT_MS })
   client.pragma(`journal_mode = ${journalMode}`)
   client.pragma('foreign_keys = ON')
-  const db = drizzle(client)
+  const db = drizzle({ client })
   await migrate(db)
   t.teardown(() => {
     client.close()
     rmSync(dir, { recursive: true, force: true })
   })
   const tdb: TestDatabase = {
+    driver: 'better-sqlite3',
     dialect: 'sqlite',
     db,
     schema,

@@ -5,7 +5,7 @@ import { sqliteTable, text, integer } from 'drizzle-orm/sqlite-core'
 import { pgTable, text as pgText, timestamp, uuid } from 'drizzle-orm/pg-core'
 import { mysqlTable, varchar, char, datetime } from 'drizzle-orm/mysql-core'
 import { generateToken, hashToken } from '../index.js'
-import { dialects, type DialectName, type TestDatabase } from './helpers/databases.js'
+import { drivers, type TestDatabase, type DialectName, FAMILY } from './helpers/databases.js'
 import { buildApp, bearer } from './helpers/app.js'
 
 const HOUR = 3600_000
@@ -33,9 +33,9 @@ async function tokenRows (tdb: TestDatabase): Promise<Array<Record<string, unkno
 // Whole milliseconds that every database stores exactly.
 const T0 = Date.UTC(2030, 0, 15, 12, 0, 0, 0)
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: issue returns a secret and its session, and stores only the digest`, async (t) => {
-    const { app, tdb, addUser } = await buildApp(t, { dialect })
+for (const driver of drivers) {
+  t.test(`${driver}: issue returns a secret and its session, and stores only the digest`, async (t) => {
+    const { app, tdb, addUser } = await buildApp(t, { driver })
     const userId = await addUser({ email: 'i@example.com' })
     at(t, T0)
     const { token, session } = await app.accessTokens.issue(userId, { userAgent: 'TestAgent/1.0', ip: '203.0.113.7' })
@@ -66,8 +66,8 @@ for (const dialect of dialects) {
     t.equal((await tokenRows(tdb)).length, 2)
   })
 
-  t.test(`${dialect}: issue cuts metadata to the column sizes and refuses a missing user id`, async (t) => {
-    const { app, tdb, addUser } = await buildApp(t, { dialect })
+  t.test(`${driver}: issue cuts metadata to the column sizes and refuses a missing user id`, async (t) => {
+    const { app, tdb, addUser } = await buildApp(t, { driver })
     const userId = await addUser({ email: 'long@example.com' })
     const { session } = await app.accessTokens.issue(userId, { userAgent: 'A'.repeat(2000), ip: '1'.repeat(100) })
     t.equal(session.userAgent, 'A'.repeat(512))
@@ -80,14 +80,14 @@ for (const dialect of dialects) {
     t.equal((await tokenRows(tdb)).length, 1)
   })
 
-  t.test(`${dialect}: issue for a user that does not exist fails`, async (t) => {
-    const { app, tdb } = await buildApp(t, { dialect })
+  t.test(`${driver}: issue for a user that does not exist fails`, async (t) => {
+    const { app, tdb } = await buildApp(t, { driver })
     await t.rejects(app.accessTokens.issue(crypto.randomUUID()), { code: 'TOKEN_STORE_UNAVAILABLE' }, 'the foreign key refuses it')
     t.same(await tokenRows(tdb), [])
   })
 
-  t.test(`${dialect}: verify`, async (t) => {
-    const { app, tdb, addUser } = await buildApp(t, { dialect })
+  t.test(`${driver}: verify`, async (t) => {
+    const { app, tdb, addUser } = await buildApp(t, { driver })
     const clock = withClock(t)
     clock.set(T0)
     const userId = await addUser({ email: 'v@example.com', isVerified: true })
@@ -116,8 +116,8 @@ for (const dialect of dialects) {
     t.equal(await app.accessTokens.verify(token), null, 'expired one millisecond later')
   })
 
-  t.test(`${dialect}: verify does not judge isActive; the hooks do`, async (t) => {
-    const { app, addUser } = await buildApp(t, { dialect })
+  t.test(`${driver}: verify does not judge isActive; the hooks do`, async (t) => {
+    const { app, addUser } = await buildApp(t, { driver })
     const userId = await addUser({ email: 'inactive@example.com', isActive: false })
     const { token } = await app.accessTokens.issue(userId)
     const verified = await app.accessTokens.verify(token)
@@ -125,8 +125,8 @@ for (const dialect of dialects) {
     t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 401)
   })
 
-  t.test(`${dialect}: verify is null once the user is gone`, async (t) => {
-    const { app, tdb, addUser } = await buildApp(t, { dialect })
+  t.test(`${driver}: verify is null once the user is gone`, async (t) => {
+    const { app, tdb, addUser } = await buildApp(t, { driver })
     const userId = await addUser({ email: 'gone@example.com' })
     const { token } = await app.accessTokens.issue(userId)
     t.ok(await app.accessTokens.verify(token))
@@ -134,8 +134,8 @@ for (const dialect of dialects) {
     t.equal(await app.accessTokens.verify(token), null)
   })
 
-  t.test(`${dialect}: revoke and revokeSession`, async (t) => {
-    const { app, tdb, addUser } = await buildApp(t, { dialect })
+  t.test(`${driver}: revoke and revokeSession`, async (t) => {
+    const { app, tdb, addUser } = await buildApp(t, { driver })
     const userId = await addUser({ email: 'r@example.com' })
     const a = await app.accessTokens.issue(userId)
     const b = await app.accessTokens.issue(userId)
@@ -158,8 +158,8 @@ for (const dialect of dialects) {
     t.same(await tokenRows(tdb), [])
   })
 
-  t.test(`${dialect}: revokeAll, with and without except`, async (t) => {
-    const { app, addUser } = await buildApp(t, { dialect })
+  t.test(`${driver}: revokeAll, with and without except`, async (t) => {
+    const { app, addUser } = await buildApp(t, { driver })
     const alice = await addUser({ email: 'alice@example.com' })
     const bob = await addUser({ email: 'bob@example.com' })
     const mine = await Promise.all([1, 2, 3].map(() => app.accessTokens.issue(alice)))
@@ -175,8 +175,8 @@ for (const dialect of dialects) {
     t.ok(await app.accessTokens.verify(theirs.token), "another user's token is untouched")
   })
 
-  t.test(`${dialect}: list gives the live sessions, newest first`, async (t) => {
-    const { app, addUser } = await buildApp(t, { dialect })
+  t.test(`${driver}: list gives the live sessions, newest first`, async (t) => {
+    const { app, addUser } = await buildApp(t, { driver })
     const clock = withClock(t)
     const alice = await addUser({ email: 'alice@example.com' })
     const bob = await addUser({ email: 'bob@example.com' })
@@ -198,8 +198,8 @@ for (const dialect of dialects) {
     t.same((await app.accessTokens.list(alice)).map((session) => session.id), [newest, middle].map((issued) => issued.session.id), 'expired sessions are left out')
   })
 
-  t.test(`${dialect}: pruneExpired deletes the expired rows and counts them`, async (t) => {
-    const { app, tdb, addUser } = await buildApp(t, { dialect })
+  t.test(`${driver}: pruneExpired deletes the expired rows and counts them`, async (t) => {
+    const { app, tdb, addUser } = await buildApp(t, { driver })
     const clock = withClock(t)
     const userId = await addUser({ email: 'p@example.com' })
     clock.set(T0)
@@ -217,8 +217,8 @@ for (const dialect of dialects) {
     t.ok(await app.accessTokens.verify(young.token))
   })
 
-  t.test(`${dialect}: with lifetimeSeconds null nothing expires`, async (t) => {
-    const { app, tdb, addUser } = await buildApp(t, { dialect, plugin: { lifetimeSeconds: null } })
+  t.test(`${driver}: with lifetimeSeconds null nothing expires`, async (t) => {
+    const { app, tdb, addUser } = await buildApp(t, { driver, plugin: { lifetimeSeconds: null } })
     const clock = withClock(t)
     const userId = await addUser({ email: 'forever@example.com' })
     clock.set(T0)
@@ -230,8 +230,8 @@ for (const dialect of dialects) {
     t.equal((await app.accessTokens.verify(token))?.session.expiresAt, null)
   })
 
-  t.test(`${dialect}: a token table with only the required columns`, async (t) => {
-    const { app, tdb, addUser } = await buildApp(t, { dialect, plugin: { tokens: minimalTokens[dialect] } })
+  t.test(`${driver}: a token table with only the required columns`, async (t) => {
+    const { app, tdb, addUser } = await buildApp(t, { driver, plugin: { tokens: minimalTokens[FAMILY[driver]] } })
     const userId = await addUser({ email: 'min@example.com' })
     at(t, T0)
     const { token, session } = await app.accessTokens.issue(userId, { userAgent: 'ignored', ip: '192.0.2.9' })

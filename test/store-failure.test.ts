@@ -11,7 +11,7 @@ import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2'
 import { createUser, errors, generateToken, hashToken } from '../index.js'
-import { dialects, openDatabase, type DialectName, type TestDatabase } from './helpers/databases.js'
+import { drivers, openDatabase, type TestDriver, type TestDatabase, FAMILY } from './helpers/databases.js'
 import { buildApp, bearer, cachedHash, PASSWORD, type TestApp } from './helpers/app.js'
 import { captureInterval } from './helpers/interval-capture.js'
 
@@ -31,26 +31,26 @@ function capturedLog (): { lines: string[], parsed(): LogLine[], logger: { level
  * A migrated test database, and the app's own connection to it, which the
  * test can cut (close the client, end the pool) while the database lives on.
  */
-async function breakable (t: Test, dialect: DialectName): Promise<{ tdb: TestDatabase, cut(): Promise<void> }> {
-  const file = dialect === 'sqlite' ? join(t.testdir(), 'app.db') : undefined
-  const admin = await openDatabase(dialect, { file })
+async function breakable (t: Test, driver: TestDriver): Promise<{ tdb: TestDatabase, cut(): Promise<void> }> {
+  const file = FAMILY[driver] === 'sqlite' ? join(t.testdir(), 'app.db') : undefined
+  const admin = await openDatabase(driver, { file })
   let cut: () => Promise<void>
   let db: unknown
-  if (dialect === 'sqlite') {
+  if (FAMILY[driver] === 'sqlite') {
     const client = new Database(file)
     client.pragma('foreign_keys = ON')
-    db = drizzleSqlite(client)
+    db = drizzleSqlite({ client })
     cut = async () => { client.close() }
-  } else if (dialect === 'pg') {
+  } else if (FAMILY[driver] === 'pg') {
     const pool = new pg.Pool({ connectionString: admin.url as string })
     // The database is dropped with (force) at the end; a goodbye from the
     // server to an idle connection must not end the test process.
     pool.on('error', () => {})
-    db = drizzlePg(pool)
+    db = drizzlePg({ client: pool })
     cut = () => pool.end()
   } else {
     const pool = mysql.createPool({ uri: admin.url as string })
-    db = drizzleMysql(pool)
+    db = drizzleMysql({ client: pool })
     cut = () => pool.end()
   }
   let isCut = false
@@ -66,9 +66,9 @@ async function breakable (t: Test, dialect: DialectName): Promise<{ tdb: TestDat
 }
 
 /** Triggers that make one kind of write to access_token fail inside the database. */
-function refuseSql (dialect: DialectName, event: 'insert' | 'update' | 'delete'): { create: string[], drop: string[] } {
+function refuseSql (driver: TestDriver, event: 'insert' | 'update' | 'delete'): { create: string[], drop: string[] } {
   const name = `refuse_${event}`
-  if (dialect === 'sqlite') {
+  if (FAMILY[driver] === 'sqlite') {
     return {
       create: [`create trigger ${name} before ${event} on access_token begin select raise(abort, 'refused by trigger'); end`],
       drop: [`drop trigger ${name}`]
@@ -77,7 +77,7 @@ function refuseSql (dialect: DialectName, event: 'insert' | 'update' | 'delete')
   // PostgreSQL and MySQL quote the row's digest in the message: it must not
   // reach a response or a log.
   const row = event === 'delete' ? 'old' : 'new'
-  if (dialect === 'pg') {
+  if (FAMILY[driver] === 'pg') {
     return {
       create: [
         `create function ${name}() returns trigger language plpgsql as $$ begin raise exception 'refused by trigger: %', ${row}.token; end $$`,
@@ -130,16 +130,16 @@ function loggedOnce (t: Test, log: ReturnType<typeof capturedLog>, secrets: stri
   t.notMatch(logged, /params:/, `${label}: no query parameters in the logged error`)
 }
 
-async function setup (t: Test, dialect: DialectName, plugin = {}): Promise<TestApp & { log: ReturnType<typeof capturedLog>, cut(): Promise<void> }> {
-  const { tdb, cut } = await breakable(t, dialect)
+async function setup (t: Test, driver: TestDriver, plugin = {}): Promise<TestApp & { log: ReturnType<typeof capturedLog>, cut(): Promise<void> }> {
+  const { tdb, cut } = await breakable(t, driver)
   const log = capturedLog()
-  const built = await buildApp(t, { dialect, tdb, plugin, fastify: { logger: log.logger } })
+  const built = await buildApp(t, { driver, tdb, plugin, fastify: { logger: log.logger } })
   return { ...built, log, cut }
 }
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: verifying on a lost connection is a 503, not a 401`, async (t) => {
-    const { app, addUser, login, log, cut } = await setup(t, dialect)
+for (const driver of drivers) {
+  t.test(`${driver}: verifying on a lost connection is a 503, not a 401`, async (t) => {
+    const { app, addUser, login, log, cut } = await setup(t, driver)
     await addUser({ email: 'a@example.com' })
     const token = await login('a@example.com')
     await cut()
@@ -149,8 +149,8 @@ for (const dialect of dialects) {
     loggedOnce(t, log, [token, hashToken(token)], 'GET /me')
   })
 
-  t.test(`${dialect}: verifying against a dropped token table is a 503`, async (t) => {
-    const { app, tdb, addUser, login, log } = await setup(t, dialect)
+  t.test(`${driver}: verifying against a dropped token table is a 503`, async (t) => {
+    const { app, tdb, addUser, login, log } = await setup(t, driver)
     await addUser({ email: 'a@example.com' })
     const token = await login('a@example.com')
     await tdb.query('drop table access_token')
@@ -162,8 +162,8 @@ for (const dialect of dialects) {
     is503(t, await app.inject({ url: '/auth/sessions', headers: bearer(token) }), 'GET /auth/sessions')
   })
 
-  t.test(`${dialect}: the built-in authenticate on a lost connection is a 503`, async (t) => {
-    const { app, addUser, log, cut } = await setup(t, dialect)
+  t.test(`${driver}: the built-in authenticate on a lost connection is a 503`, async (t) => {
+    const { app, addUser, log, cut } = await setup(t, driver)
     await addUser({ email: 'a@example.com' })
     await cut()
     log.lines.length = 0
@@ -172,10 +172,10 @@ for (const dialect of dialects) {
     loggedOnce(t, log, [PASSWORD, await cachedHash(PASSWORD)], 'POST /auth/login')
   })
 
-  t.test(`${dialect}: issuing at login fails: 503, and the app recovers without a restart`, async (t) => {
-    const { app, tdb, addUser, log } = await setup(t, dialect)
+  t.test(`${driver}: issuing at login fails: 503, and the app recovers without a restart`, async (t) => {
+    const { app, tdb, addUser, log } = await setup(t, driver)
     await addUser({ email: 'a@example.com' })
-    const refuse = refuseSql(dialect, 'insert')
+    const refuse = refuseSql(driver, 'insert')
     await run(tdb, refuse.create)
     log.lines.length = 0
     const login = { method: 'POST' as const, url: '/auth/login', payload: { username: 'a@example.com', password: PASSWORD } }
@@ -193,20 +193,20 @@ for (const dialect of dialects) {
     t.equal((await app.inject({ url: '/me', headers: bearer(again.json().access_token) })).statusCode, 200)
   })
 
-  t.test(`${dialect}: issuing into a dropped token table is a 503`, async (t) => {
-    const { app, tdb, addUser } = await setup(t, dialect)
+  t.test(`${driver}: issuing into a dropped token table is a 503`, async (t) => {
+    const { app, tdb, addUser } = await setup(t, driver)
     await addUser({ email: 'a@example.com' })
     await tdb.query('drop table access_token')
     const response = await app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'a@example.com', password: PASSWORD } })
     is503(t, response, 'POST /auth/login')
   })
 
-  t.test(`${dialect}: a failing delete at logout is a 503 and the token stays valid`, async (t) => {
-    const { app, tdb, addUser, login, log } = await setup(t, dialect)
+  t.test(`${driver}: a failing delete at logout is a 503 and the token stays valid`, async (t) => {
+    const { app, tdb, addUser, login, log } = await setup(t, driver)
     await addUser({ email: 'a@example.com' })
     const token = await login('a@example.com')
     const other = await login('a@example.com')
-    const refuse = refuseSql(dialect, 'delete')
+    const refuse = refuseSql(driver, 'delete')
     await run(tdb, refuse.create)
     log.lines.length = 0
     is503(t, await app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) }), 'POST /auth/logout')
@@ -221,11 +221,11 @@ for (const dialect of dialects) {
     t.equal((await app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })).statusCode, 204)
   })
 
-  t.test(`${dialect}: a failed last-use write does not refuse a valid token`, async (t) => {
-    const { app, tdb, addUser, login, log } = await setup(t, dialect)
+  t.test(`${driver}: a failed last-use write does not refuse a valid token`, async (t) => {
+    const { app, tdb, addUser, login, log } = await setup(t, driver)
     await addUser({ email: 'a@example.com' })
     const token = await login('a@example.com')
-    await run(tdb, refuseSql(dialect, 'update').create)
+    await run(tdb, refuseSql(driver, 'update').create)
     log.lines.length = 0
     const response = await app.inject({ url: '/me', headers: bearer(token) })
     t.equal(response.statusCode, 200)
@@ -239,8 +239,8 @@ for (const dialect of dialects) {
     t.equal(row.last_used_at, null)
   })
 
-  t.test(`${dialect}: the store API rejects with TOKEN_STORE_UNAVAILABLE`, async (t) => {
-    const { app, tdb, addUser, cut } = await setup(t, dialect)
+  t.test(`${driver}: the store API rejects with TOKEN_STORE_UNAVAILABLE`, async (t) => {
+    const { app, tdb, addUser, cut } = await setup(t, driver)
     const userId = await addUser({ email: 'a@example.com' })
     const { token, session } = await app.accessTokens.issue(userId)
     await cut()
@@ -264,17 +264,17 @@ for (const dialect of dialects) {
     }
   })
 
-  t.test(`${dialect}: errors of the application's own functions reach Fastify as they are`, async (t) => {
+  t.test(`${driver}: errors of the application's own functions reach Fastify as they are`, async (t) => {
     class Teapot extends Error {
       statusCode = 418
       code = 'TEAPOT'
     }
     let failIn: 'authenticate' | 'getUser' | 'onLogin' | 'onLogout' | 'plain' | null = null
-    const { app, tdb, addUser, log } = await setup(t, dialect, {
+    const { app, tdb, addUser, log } = await setup(t, driver, {
       authenticate: async ({ username }: { username: string }) => {
         if (failIn === 'authenticate') throw new Teapot('no coffee')
         if (failIn === 'plain') throw new Error('application bug')
-        const [row] = await tdb.query(dialect === 'pg' ? 'select id from "user" where email = $1' : 'select id from user where email = ?', [username])
+        const [row] = await tdb.query(FAMILY[driver] === 'pg' ? 'select id from "user" where email = $1' : 'select id from user where email = ?', [username])
         return row === undefined ? null : { id: String(row.id), isActive: true }
       },
       getUser: async (id: string) => {
@@ -310,12 +310,12 @@ for (const dialect of dialects) {
   })
 }
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: a failing prune on the timer is logged, and the app stays up`, async (t) => {
+for (const driver of drivers) {
+  t.test(`${driver}: a failing prune on the timer is logged, and the app stays up`, async (t) => {
     // The timer's callback is taken at registration and run by the test: no waiting.
     const INTERVAL_SECONDS = 4321
     const { tick: prune, registered: built } = await captureInterval(INTERVAL_SECONDS * 1000, () =>
-      setup(t, dialect, { pruneIntervalSeconds: INTERVAL_SECONDS }))
+      setup(t, driver, { pruneIntervalSeconds: INTERVAL_SECONDS }))
     const { app, addUser, login, log, cut } = built
     t.type(prune, 'function', 'the plugin set its timer')
     await addUser({ email: 'a@example.com' })

@@ -46,7 +46,7 @@ for (const journalMode of ['delete', 'wal'] as const) {
   t.test(`sqlite (journal_mode ${journalMode}): the database file never holds the secret`, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'access-tokens-bytes-'))
     const file = join(dir, 'app.db')
-    const tdb = await openDatabase('sqlite', { file })
+    const tdb = await openDatabase('better-sqlite3', { file })
     t.teardown(async () => {
       await tdb.close()
       rmSync(dir, { recursive: true, force: true })

@@ -25,7 +25,7 @@ interface Other {
 async function twoProcesses (t: Test, options: Record<string, unknown> = {}): Promise<{ here: TestApp, other: Other, tdb: TestDatabase }> {
   const dir = mkdtempSync(join(tmpdir(), 'access-tokens-two-'))
   const file = join(dir, 'app.db')
-  const tdb = await openDatabase('sqlite', { file })
+  const tdb = await openDatabase('better-sqlite3', { file })
   await tdb.query('pragma journal_mode = wal')
   t.teardown(async () => {
     await tdb.close()

@@ -5,7 +5,7 @@
 // with an unpaired surrogate is refused when hashed and matches nothing.
 import t from 'tap'
 import { createUser, hashPassword, verifyPassword } from '../index.js'
-import { dialects } from './helpers/databases.js'
+import { drivers } from './helpers/databases.js'
 import { buildApp, cachedHash, PASSWORD } from './helpers/app.js'
 
 const NFC = 'josé.müller@example.com'.normalize('NFC')
@@ -19,9 +19,9 @@ t.test('the two forms are different strings', async (t) => {
   t.not(NFC, NFD)
 })
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: an email is one account whatever its Unicode form`, async (t) => {
-    const { app, tdb } = await buildApp(t, { dialect })
+for (const driver of drivers) {
+  t.test(`${driver}: an email is one account whatever its Unicode form`, async (t) => {
+    const { app, tdb } = await buildApp(t, { driver })
     const login = (username: string, password = PASSWORD) => app.inject({ method: 'POST', url: '/auth/login', payload: { username, password } })
 
     const user = await createUser<{ email: string }>(tdb.db, { email: NFD, password: PASSWORD })
@@ -32,8 +32,8 @@ for (const dialect of dialects) {
     await t.rejects(createUser(tdb.db, { email: NFD.toUpperCase(), password: PASSWORD }), { code: 'USER_ALREADY_EXISTS' }, 'whatever the form and case')
   })
 
-  t.test(`${dialect}: an email stored in NFD before still signs in`, async (t) => {
-    const { app, tdb } = await buildApp(t, { dialect })
+  t.test(`${driver}: an email stored in NFD before still signs in`, async (t) => {
+    const { app, tdb } = await buildApp(t, { driver })
     await tdb.db.insert(tdb.schema.users).values({ id: crypto.randomUUID(), email: NFD, hashedPassword: await cachedHash(PASSWORD) })
     for (const username of [NFC, NFD]) {
       const response = await app.inject({ method: 'POST', url: '/auth/login', payload: { username, password: PASSWORD } })
@@ -44,8 +44,8 @@ for (const dialect of dialects) {
     t.equal(wrong.json().code, 'LOGIN_BAD_CREDENTIALS')
   })
 
-  t.test(`${dialect}: a password in another Unicode form signs in; one made before this normalisation too`, async (t) => {
-    const { app, tdb } = await buildApp(t, { dialect })
+  t.test(`${driver}: a password in another Unicode form signs in; one made before this normalisation too`, async (t) => {
+    const { app, tdb } = await buildApp(t, { driver })
     await tdb.db.insert(tdb.schema.users).values({ id: crypto.randomUUID(), email: 'old@example.com', hashedPassword: OLD_HASH })
     for (const password of [OLD_PASSWORD, OLD_PASSWORD.normalize('NFD'), OLD_PASSWORD.normalize('NFKC')]) {
       const response = await app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'old@example.com', password } })

@@ -8,7 +8,7 @@ import { openSqlite } from '../lib/databases.mjs'
 export async function build (config, { cache = false } = {}) {
   const db = openSqlite(config.sqliteFile)
   const app = Fastify()
-  await app.register(accessTokens, { database: drizzle(db), lifetimeSeconds: config.lifetimeSeconds, cache })
+  await app.register(accessTokens, { database: drizzle({ client: db }), lifetimeSeconds: config.lifetimeSeconds, cache })
   app.get('/me', { onRequest: app.authenticate }, async function me (request) {
     return request.user
   })

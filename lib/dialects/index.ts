@@ -1,37 +1,49 @@
-import { entityKind, is } from 'drizzle-orm'
-import { MySqlDatabase } from 'drizzle-orm/mysql-core'
-import { PgDatabase } from 'drizzle-orm/pg-core'
-import { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
-import type { AnyDatabase, Dialect } from './types.js'
+import { entityKind } from 'drizzle-orm'
+import type { AnyDatabase, Dialect, DialectName, Driver } from './types.js'
 import { sqliteDialect } from './sqlite.js'
 import { pgDialect } from './pg.js'
 import { mysqlDialect } from './mysql.js'
+import { betterSqlite3 } from './drivers/better-sqlite3.js'
+import { libsql } from './drivers/libsql.js'
+import { nodeSqlite } from './drivers/node-sqlite.js'
+import { nodePostgres } from './drivers/node-postgres.js'
+import { postgresJs } from './drivers/postgres-js.js'
+import { pglite } from './drivers/pglite.js'
+import { mysql2 } from './drivers/mysql2.js'
 
-export type { Dialect, DialectName, AnyDatabase } from './types.js'
+export type { Dialect, DialectName, DriverName, AnyDatabase } from './types.js'
 
-// The drivers whose sessions the dialects are written for: other drivers of
-// the same databases (postgres-js, PGlite, bun:sqlite...) prepare and run
-// queries differently.
-const SESSIONS: Record<string, (db: AnyDatabase) => Dialect> = {
-  BetterSQLiteSession: sqliteDialect,
-  NodePgSession: pgDialect,
-  MySql2Session: mysqlDialect
+/** Every driver the plugin runs on; a new one is a file in drivers/ and a line here. */
+export const DRIVERS: readonly Driver[] = [betterSqlite3, libsql, nodeSqlite, nodePostgres, postgresJs, pglite, mysql2]
+
+const FAMILIES: Record<DialectName, (db: AnyDatabase, driver: Driver) => Dialect> = {
+  sqlite: sqliteDialect,
+  pg: pgDialect,
+  mysql: mysqlDialect
 }
 
+const BY_KIND = new Map(DRIVERS.map((driver) => [driver.databaseKind, driver]))
+
+/** What the refusal of another database says is supported. */
+export const SUPPORTED = 'better-sqlite3, @libsql/client, node:sqlite (Drizzle 1.x), pg, postgres, @electric-sql/pglite or mysql2'
+
 /**
- * The dialect of a Drizzle database, or null when it is none of ours.
- * `is()` rather than `instanceof`, so two copies of drizzle-orm still agree.
+ * The dialect of a Drizzle database, or null when it is none of ours: another
+ * driver (they prepare and run queries differently), a transaction (not a
+ * database), or no Drizzle database at all. Told by the class `drizzle()`
+ * builds for each driver, by its entityKind rather than `instanceof`, so two
+ * copies of drizzle-orm still agree, and Drizzle 0.45 and 1.x alike.
  */
 export function dialectOf (db: AnyDatabase): Dialect | null {
   if (db === null || typeof db !== 'object') return null
-  if (!is(db, BaseSQLiteDatabase) && !is(db, PgDatabase) && !is(db, MySqlDatabase)) return null
-  const session = (db as AnyDatabase).session?.constructor?.[entityKind]
-  return Object.hasOwn(SESSIONS, session) ? SESSIONS[session](db) : null
+  const kind = db.constructor?.[entityKind]
+  const driver = typeof kind === 'string' ? BY_KIND.get(kind) : undefined
+  return driver === undefined ? null : FAMILIES[driver.family](db, driver)
 }
 
 /** The dialect of `database`, or a TypeError naming what was expected. */
 export function requireDialect (database: AnyDatabase): Dialect {
   const dialect = dialectOf(database)
-  if (dialect === null) throw new TypeError('expected a Drizzle database on better-sqlite3, node-postgres or mysql2')
+  if (dialect === null) throw new TypeError(`expected a Drizzle database on ${SUPPORTED}`)
   return dialect
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { desc, eq, is, sql } from 'drizzle-orm'
 import { MySqlTable } from 'drizzle-orm/mysql-core'
-import { driverError, type Dialect, type AnyDatabase, type AnyQuery, type AnyTable, type TokenInsert } from './types.js'
+import { driverError, type Dialect, type AnyDatabase, type AnyTable, type Driver, type TokenInsert } from './types.js'
 import { users, accessTokens } from '../schema/mysql.js'
 import { deleteAllBut } from './trim.js'
 import { retry } from './retry.js'
@@ -23,30 +23,24 @@ function lockName (insert: TokenInsert): string {
   return `access-tokens:${owner}`
 }
 
-/** mysql2: affectedRows for writes, row locks for the per-user limit, no LIMIT inside IN (...). */
-export function mysqlDialect (db: AnyDatabase): Dialect {
+/** MySQL: named and row locks for the per-user limit, no LIMIT inside IN (...). */
+export function mysqlDialect (db: AnyDatabase, driver: Driver): Dialect {
+  const transaction = driver.transaction!
   return {
     name: 'mysql',
+    driver: driver.name,
     db,
-    prepare (query: AnyQuery) {
-      const prepared = query.prepare()
-      return (values) => prepared.execute(values)
-    },
-    async all (query: AnyQuery) {
-      return await query
-    },
-    async write (query: AnyQuery) {
-      const [header] = await query
-      return header.affectedRows
-    },
+    prepare: (query, name) => driver.prepare(db, query, name),
+    all: (query) => driver.all(query),
+    write: (query) => driver.write(query),
     async insertToken (insert: TokenInsert) {
       if (insert.keep === null) {
-        await db.insert(insert.table).values(insert.values)
+        await driver.write(db.insert(insert.table).values(insert.values))
         return
       }
       const keep = insert.keep
       const lock = lockName(insert)
-      await retry(() => db.transaction(async (tx: AnyDatabase) => {
+      await retry(() => transaction(db, async (tx: AnyDatabase) => {
         // Concurrent logins of one user first queue on a named lock, as on
         // PostgreSQL's advisory lock: the locking read below alone lets
         // those of a user without tokens share the index gap, and many
@@ -80,9 +74,6 @@ export function mysqlDialect (db: AnyDatabase): Dialect {
       return is(table, MySqlTable)
     },
     defaults: { users, accessTokens },
-    async migrate (migrationsFolder, migrationsTable) {
-      const { migrate } = await import('drizzle-orm/mysql2/migrator')
-      await migrate(db, { migrationsFolder, migrationsTable })
-    }
+    migrate: (folder, table) => driver.migrate(db, folder, table)
   }
 }

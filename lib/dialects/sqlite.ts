@@ -1,65 +1,44 @@
-import { fillPlaceholders, is } from 'drizzle-orm'
+import { is } from 'drizzle-orm'
 import { SQLiteTable } from 'drizzle-orm/sqlite-core'
-import { driverError, type Dialect, type AnyDatabase, type AnyQuery, type AnyTable, type TokenInsert } from './types.js'
+import { driverError, type Dialect, type AnyDatabase, type AnyTable, type Driver, type TokenInsert } from './types.js'
 import { users, accessTokens } from '../schema/sqlite.js'
 import { deleteAllBut, newestOthers } from './trim.js'
-import { rowMapper } from './rows.js'
 
+/** better-sqlite3 and node:sqlite name the constraint; libSQL's result codes say the same. */
 const UNIQUE_VIOLATIONS = new Set<unknown>(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY'])
 
-/**
- * Runs a prepared select through better-sqlite3 in raw (array) mode, mapped
- * by `rowMapper`. Drizzle's logger, when one is set, still sees each query.
- */
-function directSelect<Row> (prepared: AnyQuery): (values: Record<string, unknown>) => Row[] {
-  const { sql, params } = prepared.query
-  const logger = prepared.logger
-  const statement = prepared.stmt.raw(true)
-  const toRows = rowMapper<Row>(prepared.fields)
-  return function select (values) {
-    const bound = fillPlaceholders(params, values)
-    logger.logQuery(sql, bound)
-    return toRows(statement.all(...bound))
-  }
+/** node:sqlite reports the extended result code as a number: 2067 unique, 1555 primary key. */
+const UNIQUE_ERRCODES = new Set<unknown>([2067, 1555])
+
+function isUniqueViolation (error: unknown): boolean {
+  const cause = driverError(error) as { code?: unknown, errcode?: unknown, extendedCode?: unknown }
+  return UNIQUE_VIOLATIONS.has(cause.code) || UNIQUE_VIOLATIONS.has(cause.extendedCode) || UNIQUE_ERRCODES.has(cause.errcode)
 }
 
 /**
- * better-sqlite3: a synchronous driver. Queries answer at once, and a
- * transaction is a synchronous function, so nothing else can run inside it.
+ * SQLite: the per-user limit is two statements (insert, then delete all but
+ * the newest) that need no answer in between, run atomically by the driver
+ * with the write lock taken at the start.
  */
-export function sqliteDialect (db: AnyDatabase): Dialect {
+export function sqliteDialect (db: AnyDatabase, driver: Driver): Dialect {
+  const atomically = driver.atomically!
   return {
     name: 'sqlite',
+    driver: driver.name,
     db,
-    prepare<Row> (query: AnyQuery) {
-      return directSelect<Row>(query.prepare())
-    },
-    async all (query: AnyQuery) {
-      return query.all()
-    },
-    async write (query: AnyQuery) {
-      return query.run().changes
-    },
+    prepare: (query, name) => driver.prepare(db, query, name),
+    all: (query) => driver.all(query),
+    write: (query) => driver.write(query),
     async insertToken (insert: TokenInsert) {
-      // IMMEDIATE takes the write lock at BEGIN, so two processes sharing the
-      // file cannot both count the same rows and exceed the limit.
-      db.transaction((tx: AnyDatabase) => {
-        tx.insert(insert.table).values(insert.values).run()
-        if (insert.keep !== null) {
-          deleteAllBut(tx, insert, newestOthers(tx, insert)).run()
-        }
-      }, { behavior: 'immediate' })
+      await atomically(db, (tx) => insert.keep === null
+        ? [tx.insert(insert.table).values(insert.values)]
+        : [tx.insert(insert.table).values(insert.values), deleteAllBut(tx, insert, newestOthers(tx, insert))])
     },
-    isUniqueViolation (error: unknown) {
-      return UNIQUE_VIOLATIONS.has(driverError(error).code)
-    },
+    isUniqueViolation,
     ownsTable (table: AnyTable) {
       return is(table, SQLiteTable)
     },
     defaults: { users, accessTokens },
-    async migrate (migrationsFolder, migrationsTable) {
-      const { migrate } = await import('drizzle-orm/better-sqlite3/migrator')
-      migrate(db, { migrationsFolder, migrationsTable })
-    }
+    migrate: (folder, table) => driver.migrate(db, folder, table)
   }
 }

@@ -1,17 +1,28 @@
 import type { Column } from 'drizzle-orm'
 
+/** A database family: it decides the SQL (types, locks, upserts, errors). */
 export type DialectName = 'sqlite' | 'pg' | 'mysql'
+
+/** A driver: it decides how statements run, transactions hold, rows come back. */
+export type DriverName = 'better-sqlite3' | 'libsql' | 'node-sqlite' | 'node-postgres' | 'postgres-js' | 'pglite' | 'mysql2'
 
 /**
  * A Drizzle database or transaction of any dialect. The store builds its
- * queries with the builder methods every dialect shares; the dialect runs them.
+ * queries with the builder methods every dialect shares; the driver runs them.
+ * Drizzle's database classes differ between its versions (0.45: PgDatabase...,
+ * 1.x: PgAsyncDatabase...) and between families, and the builders are
+ * overloaded per family: no single Drizzle type describes them all.
  */
-
 export type AnyDatabase = any
 
+/** A query builder of any dialect, not yet run. */
 export type AnyQuery = any
 
+/** A Drizzle table of any dialect. */
 export type AnyTable = any
+
+/** A prepared select: values for its placeholders in, rows out (synchronously on synchronous drivers). */
+export type Select<Row> = (values: Record<string, unknown>) => Row[] | Promise<Row[]>
 
 /** What `insertToken` needs to know of the token table. */
 export interface TokenInsert {
@@ -27,15 +38,40 @@ export interface TokenInsert {
   keep: number | null
 }
 
-/** Everything that differs between SQLite, PostgreSQL and MySQL, and nothing else. */
+/** How one driver runs what the family's SQL builds. */
+export interface Driver {
+  readonly name: DriverName
+  readonly family: DialectName
+  /** The entityKind of the database class Drizzle's `drizzle()` builds for this driver. */
+  readonly databaseKind: string
+  /** Prepares a select once, at registration. */
+  prepare<Row>(db: AnyDatabase, query: AnyQuery, name: string): Select<Row>
+  /** Runs a select and returns its rows. */
+  all<Row>(query: AnyQuery): Promise<Row[]>
+  /** Runs an insert, update or delete and returns how many rows it touched. */
+  write(query: AnyQuery): Promise<number>
+  /** PostgreSQL and MySQL: runs `work` in one transaction, on one connection held throughout. */
+  transaction?(db: AnyDatabase, work: (tx: AnyDatabase) => Promise<void>): Promise<void>
+  /**
+   * SQLite only: runs the statements `build` makes, atomically, holding the
+   * write lock from the start, so two processes sharing the file cannot both
+   * count the same rows.
+   */
+  atomically?(db: AnyDatabase, build: (tx: AnyDatabase) => AnyQuery[]): Promise<void>
+  /** Applies a drizzle-kit migrations folder, recording it in `migrationsTable`. */
+  migrate(db: AnyDatabase, migrationsFolder: string, migrationsTable: string): Promise<void>
+}
+
+/** Everything that differs between databases and drivers, and nothing else. */
 export interface Dialect {
   readonly name: DialectName
+  readonly driver: DriverName
   readonly db: AnyDatabase
   /**
    * Prepares a select once, at registration; the returned function runs it
-   * with values for its `sql.placeholder`s. SQLite answers synchronously.
+   * with values for its `sql.placeholder`s. Synchronous drivers answer at once.
    */
-  prepare<Row>(query: AnyQuery, name: string): (values: Record<string, unknown>) => Row[] | Promise<Row[]>
+  prepare<Row>(query: AnyQuery, name: string): Select<Row>
   /** Runs a select and returns its rows. */
   all<Row>(query: AnyQuery): Promise<Row[]>
   /** Runs an insert, update or delete and returns how many rows it touched. */
@@ -53,7 +89,8 @@ export interface Dialect {
 }
 
 /**
- * The driver's error under Drizzle's DrizzleQueryError, which quotes the SQL.
+ * The driver's error under Drizzle's DrizzleQueryError, which quotes the SQL
+ * (and under libSQL's own wrapper, which keeps the SQLite code in `cause`).
  * better-sqlite3's synchronous calls throw the driver's error unwrapped.
  */
 export function driverError (error: unknown): { code?: unknown } {

@@ -2,7 +2,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Test } from 'tap'
 import accessTokens, { hashPassword, type AccessTokensOptions } from '../../index.js'
-import { openDatabase, type DialectName, type TestDatabase } from './databases.js'
+import { openDatabase, type TestDriver, type TestDatabase } from './databases.js'
 
 export interface TestApp {
   app: FastifyInstance
@@ -27,13 +27,13 @@ export function cachedHash (password: string): Promise<string> {
 }
 
 export async function buildApp (t: Test, options: {
-  dialect?: DialectName
+  driver?: TestDriver
   plugin?: Partial<AccessTokensOptions>
   fastify?: FastifyServerOptions
   tdb?: TestDatabase
   routes?: (app: FastifyInstance) => void
 } = {}): Promise<TestApp> {
-  const tdb = options.tdb ?? await openDatabase(options.dialect ?? 'sqlite')
+  const tdb = options.tdb ?? await openDatabase(options.driver ?? 'better-sqlite3')
   if (options.tdb === undefined) t.teardown(() => tdb.close())
   const app = Fastify(options.fastify ?? {})
   t.teardown(() => app.close())

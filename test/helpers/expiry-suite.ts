@@ -1,9 +1,9 @@
-// Token expiry on a controlled clock, on every dialect. Run by expiry.test.ts
+// Token expiry on a controlled clock, on every driver. Run by expiry.test.ts
 // in the machine's time zone and by expiry-tz.test.ts in America/New_York, so
 // the instants written to timestamptz (pg) and datetime(3) (mysql) columns are
 // proved to be the same instants read back, whatever the app's zone.
 import type { Test } from 'tap'
-import { dialects, type DialectName } from './databases.js'
+import { drivers, FAMILY, type DialectName } from './databases.js'
 import { buildApp, bearer } from './app.js'
 import { controlClock } from './controlled-clock.js'
 
@@ -28,13 +28,13 @@ function utcText (ms: number): string {
 }
 
 export function expirySuite (t: Test): void {
-  for (const dialect of dialects) {
-    t.test(`${dialect}: a token lives exactly lifetimeSeconds from its creation`, async (t) => {
+  for (const driver of drivers) {
+    t.test(`${driver}: a token lives exactly lifetimeSeconds from its creation`, async (t) => {
       for (const createdAt of INSTANTS) {
         await t.test(new Date(createdAt).toISOString(), async (t) => {
           const clock = controlClock(t, createdAt)
           const { app, tdb, addUser, login } = await buildApp(t, {
-            dialect,
+            driver,
             plugin: { lifetimeSeconds: LIFETIME_SECONDS },
             routes: (app) => {
               app.get('/session', { onRequest: app.authenticate }, async (request) => {
@@ -50,11 +50,11 @@ export function expirySuite (t: Test): void {
           await addUser({ email: 'ann@example.com' })
           const token = await login('ann@example.com')
 
-          if (dialect === 'sqlite') {
+          if (FAMILY[driver] === 'sqlite') {
             const [row] = await tdb.query('select created_at from access_token')
             t.equal(Number(row.created_at), createdAt, 'created_at is stored as epoch milliseconds')
           } else {
-            const [row] = await tdb.query(STORED_UTC[dialect])
+            const [row] = await tdb.query(STORED_UTC[FAMILY[driver] as Exclude<DialectName, 'sqlite'>])
             t.equal(String(row.created).slice(0, 23), utcText(createdAt), 'created_at is stored as the UTC instant')
           }
 
@@ -83,11 +83,11 @@ export function expirySuite (t: Test): void {
       }
     })
 
-    t.test(`${dialect}: with lifetimeSeconds null a token never expires`, async (t) => {
+    t.test(`${driver}: with lifetimeSeconds null a token never expires`, async (t) => {
       const createdAt = INSTANTS[1]
       const clock = controlClock(t, createdAt)
       const { app, addUser, login } = await buildApp(t, {
-        dialect,
+        driver,
         plugin: { lifetimeSeconds: null },
         routes: (app) => {
           app.get('/session', { onRequest: app.authenticate }, async (request) => ({

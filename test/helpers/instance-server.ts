@@ -17,7 +17,7 @@ if ((dialect !== 'pg' && dialect !== 'mysql') || url === undefined) {
 }
 
 const pool = dialect === 'pg' ? new pg.Pool({ connectionString: url }) : mysql.createPool({ uri: url })
-const database = dialect === 'pg' ? drizzlePg(pool as pg.Pool) : drizzleMysql(pool as mysql.Pool)
+const database = dialect === 'pg' ? drizzlePg({ client: pool as pg.Pool }) : drizzleMysql({ client: pool as mysql.Pool })
 
 const app = Fastify()
 await app.register(accessTokens, { database, ...JSON.parse(process.env.INSTANCE_OPTIONS ?? '{}') })

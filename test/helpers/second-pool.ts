@@ -1,4 +1,4 @@
-// Another connection pool on a test database of a server dialect: what a
+// Another connection pool on a test database of a server driver: what a
 // second app instance has. Closed when the test ends.
 import type { Test } from 'tap'
 import { once } from 'node:events'
@@ -20,9 +20,9 @@ export function secondPool (t: Test, tdb: TestDatabase): any {
       await pool.end()
       await Promise.all(closed)
     })
-    return drizzlePg(pool)
+    return drizzlePg({ client: pool })
   }
   const pool = mysql.createPool({ uri: tdb.url, connectionLimit: 10 })
   t.teardown(() => pool.end())
-  return drizzleMysql(pool)
+  return drizzleMysql({ client: pool })
 }

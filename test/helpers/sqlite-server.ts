@@ -16,7 +16,7 @@ client.pragma('journal_mode = WAL')
 client.pragma('foreign_keys = ON')
 
 const app = Fastify()
-await app.register(accessTokens, { database: drizzle(client), ...JSON.parse(options) })
+await app.register(accessTokens, { database: drizzle({ client }), ...JSON.parse(options) })
 app.get('/me', { onRequest: app.authenticate }, async (request) => request.user)
 const address = await app.listen({ port: 0, host: '127.0.0.1' })
 process.stdout.write(`${JSON.stringify({ address })}\n`)

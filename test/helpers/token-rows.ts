@@ -1,5 +1,5 @@
 // Reading and writing access_token rows under the plugin, through Drizzle, so
-// dates come back as Date on every dialect whatever the time zones.
+// dates come back as Date on every driver whatever the time zones.
 import { eq } from 'drizzle-orm'
 import { hashToken } from '../../index.js'
 import type { TestDatabase } from './databases.js'

@@ -33,7 +33,7 @@ import { accessTokens as pgTokens, users as pgUsers } from 'fastify-access-token
 import { accessTokens as mysqlTokens, users as mysqlUsers } from 'fastify-access-tokens/mysql'
 import { assertType, expectType } from './expect.js'
 
-const db = drizzle(new Database(':memory:'))
+const db = drizzle({ client: new Database(':memory:') })
 const app = Fastify()
 
 // The default and the named export are the same plugin.
@@ -67,8 +67,8 @@ app.register(accessTokens, {
 app.register(accessTokens, { database: db, lifetimeSeconds: null, idleTimeoutSeconds: null, maxTokensPerUser: null, pruneIntervalSeconds: null })
 app.register(accessTokens, { database: db, bearer: false, cookie: true, cache: true, routes: false })
 app.register(accessTokens, { database: db, hook: 'onRequest', cookie: false, cache: false, prefix: '/v1' })
-app.register(accessTokens, { database: drizzlePg(new pg.Pool()), tokens: pgTokens, users: pgUsers })
-app.register(accessTokens, { database: drizzleMysql(mysql.createPool({ uri: 'mysql://localhost/app' })), tokens: mysqlTokens, users: mysqlUsers })
+app.register(accessTokens, { database: drizzlePg({ client: new pg.Pool() }), tokens: pgTokens, users: pgUsers })
+app.register(accessTokens, { database: drizzleMysql({ client: mysql.createPool({ uri: 'mysql://localhost/app' }) }), tokens: mysqlTokens, users: mysqlUsers })
 
 // Own tables: an integer-id user table and a token table that references it.
 const members = sqliteTable('member', {

@@ -21,7 +21,7 @@ declare module 'fastify-access-tokens' {
   }
 }
 
-const db = drizzle(new Database(':memory:'))
+const db = drizzle({ client: new Database(':memory:') })
 const app = Fastify()
 const ann: Member = { id: 1, name: 'Ann', isActive: true, roles: ['admin'] }
 

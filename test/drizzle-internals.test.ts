@@ -1,0 +1,130 @@
+// The fast paths read parts of Drizzle that are not its public API. Each part
+// is pinned here on the installed Drizzle, so an update that moves one fails
+// this test with its name, not an application's request. Drizzle 1.x has
+// none of them: there every driver runs Drizzle's own prepared query.
+import t from 'tap'
+import Database from 'better-sqlite3'
+import { eq, sql } from 'drizzle-orm'
+import { npmVersion } from 'drizzle-orm/version'
+import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3'
+import * as betterSqlite3 from '../lib/dialects/drivers/better-sqlite3.js'
+import * as nodePostgres from '../lib/dialects/drivers/node-postgres.js'
+import { migrate, migrationsLayout } from '../lib/migrate.js'
+import { accessTokens as sqliteTokens } from '../lib/schema/sqlite.js'
+import { accessTokens as pgTokens } from '../lib/schema/pg.js'
+import { drivers, openDatabase } from './helpers/databases.js'
+
+const legacy = npmVersion.startsWith('0.')
+
+t.test(`better-sqlite3 on drizzle-orm ${npmVersion}: the prepared query's internals`, async (t) => {
+  const db = drizzleSqlite({ client: new Database(':memory:') })
+  await migrate(db)
+  const prepared: any = db.select({ token: sqliteTokens.token }).from(sqliteTokens).where(eq(sqliteTokens.token, sql.placeholder('digest'))).prepare()
+  if (legacy) {
+    // Each internal the fast path reads, by name.
+    t.equal(typeof prepared.stmt?.raw, 'function', 'BetterSQLitePreparedQuery.stmt: the better-sqlite3 Statement, with raw()')
+    t.ok(Array.isArray(prepared.fields), 'BetterSQLitePreparedQuery.fields: the selected fields, in column order')
+    t.same(prepared.fields?.[0]?.path, ['token'], 'fields[i].path: where the value goes in the row object')
+    t.equal(prepared.fields?.[0]?.field, sqliteTokens.token, 'fields[i].field: the column, with mapFromDriverValue')
+    t.equal(typeof prepared.query?.sql, 'string', 'BetterSQLitePreparedQuery.query.sql')
+    t.ok(Array.isArray(prepared.query?.params), 'BetterSQLitePreparedQuery.query.params: values and placeholders')
+    t.equal(typeof prepared.logger?.logQuery, 'function', 'BetterSQLitePreparedQuery.logger')
+    t.equal(betterSqlite3.fastPathParts(prepared), true, 'the fast path is taken')
+  } else {
+    t.equal(betterSqlite3.fastPathParts(prepared), false, 'Drizzle 1.x: its own prepared query is used')
+  }
+})
+
+t.test('better-sqlite3: the fast path maps rows as Drizzle does, and logs each query', async (t) => {
+  // A stand-in with the 0.45 shape, on any Drizzle: a real statement, columns
+  // one level deep and two, a NULL.
+  const client = new Database(':memory:')
+  const logged: unknown[] = []
+  const stand = {
+    stmt: client.prepare("select ? as a, 'b' as b, null as c"),
+    query: { sql: 'select ...', params: [sql.placeholder('x')] },
+    logger: { logQuery: (_sql: string, params: unknown[]) => { logged.push(params) } },
+    fields: [
+      { path: ['a'], field: { mapFromDriverValue: (value: unknown) => Number(value) * 2 } },
+      { path: ['user', 'b'], field: { mapFromDriverValue: (value: unknown) => String(value).toUpperCase() } },
+      { path: ['user', 'c'], field: { mapFromDriverValue: () => 'never for NULL' } }
+    ]
+  }
+  t.equal(betterSqlite3.fastPathParts(stand), true)
+  t.same(betterSqlite3.directSelect(stand)({ x: 21 }), [{ a: 42, user: { b: 'B', c: null } }])
+  t.same(logged, [[21]])
+})
+
+t.test('better-sqlite3: without the internals, Drizzle\'s own prepared query answers', async (t) => {
+  const db = drizzleSqlite({ client: new Database(':memory:') })
+  const select = betterSqlite3.betterSqlite3.prepare(db, { prepare: () => ({ all: (values: unknown) => [values] }) }, 'unused')
+  t.same(select({ digest: 'd' }), [{ digest: 'd' }])
+})
+
+for (const driver of drivers.filter((name) => name === 'node-postgres')) {
+  t.test(`${driver} on drizzle-orm ${npmVersion}: the prepared query's internals`, async (t) => {
+    const tdb = await openDatabase(driver, { migrated: false })
+    t.teardown(() => tdb.close())
+    const prepared: any = tdb.db.select({ token: pgTokens.token }).from(pgTokens).where(eq(pgTokens.token, sql.placeholder('digest'))).prepare('pinned')
+    if (legacy) {
+      t.equal(typeof prepared.client?.query, 'function', 'NodePgPreparedQuery.client: the pg Pool or Client')
+      t.equal(prepared.queryConfig?.name, 'pinned', 'NodePgPreparedQuery.queryConfig.name: the statement name')
+      t.equal(prepared.queryConfig?.rowMode, 'array', 'NodePgPreparedQuery.queryConfig.rowMode: array rows')
+      t.equal(typeof prepared.queryConfig?.types?.getTypeParser, 'function', 'NodePgPreparedQuery.queryConfig.types: Drizzle\'s type parsers')
+      t.ok(Array.isArray(prepared.params), 'NodePgPreparedQuery.params: values and placeholders')
+      t.same(prepared.fields?.[0]?.path, ['token'], 'NodePgPreparedQuery.fields[i].path')
+      t.equal(prepared.fields?.[0]?.field, pgTokens.token, 'NodePgPreparedQuery.fields[i].field')
+      t.equal(typeof prepared.logger?.logQuery, 'function', 'NodePgPreparedQuery.logger')
+      t.equal(nodePostgres.fastPathParts(prepared), true, 'the fast path is taken')
+    } else {
+      t.equal(nodePostgres.fastPathParts(prepared), false, 'Drizzle 1.x: its own prepared query is used')
+    }
+  })
+}
+
+t.test('node-postgres: the fast path sends Drizzle\'s query config with the bound values, and maps rows', async (t) => {
+  const sent: unknown[] = []
+  const logged: unknown[] = []
+  const queryConfig = { name: 'n', text: 'select $1', rowMode: 'array' }
+  const stand = {
+    client: { query: async (config: unknown, values: unknown[]) => { sent.push([config, values]); return { rows: [['x', null]] } } },
+    queryConfig,
+    params: [sql.placeholder('digest')],
+    logger: { logQuery: (text: string, params: unknown[]) => { logged.push([text, params]) } },
+    fields: [
+      { path: ['token', 'token'], field: { mapFromDriverValue: (value: unknown) => `${String(value)}!` } },
+      { path: ['token', 'ip'], field: { mapFromDriverValue: () => 'never for NULL' } }
+    ]
+  }
+  t.equal(nodePostgres.fastPathParts(stand), true)
+  t.same(await nodePostgres.directSelect(stand)({ digest: 'abc' }), [{ token: { token: 'x!', ip: null } }])
+  t.same(sent, [[queryConfig, ['abc']]])
+  t.same(logged, [['select $1', ['abc']]])
+  const select = nodePostgres.nodePostgres.prepare(null, { prepare: () => ({ execute: async (values: unknown) => [values] }) }, 'unused')
+  t.same(await select({ digest: 'd' }), [{ digest: 'd' }], 'without the internals, Drizzle\'s own prepared query answers')
+})
+
+t.test('the migrations folder follows the Drizzle version', async (t) => {
+  // drizzle-orm 1.x refuses drizzle-kit 0.x folders (meta/_journal.json).
+  t.equal(migrationsLayout('0.45.4'), '')
+  t.equal(migrationsLayout('1.0.0-rc.5'), 'v1/')
+  t.equal(migrationsLayout(npmVersion), legacy ? '' : 'v1/')
+})
+
+t.test('the plugin\'s lookup answers the same rows as Drizzle\'s own query, on every driver', async (t) => {
+  for (const driver of drivers) {
+    const tdb = await openDatabase(driver)
+    t.teardown(() => tdb.close())
+    const { users, accessTokens } = tdb.schema as typeof import('../lib/schema/sqlite.js')
+    const id = crypto.randomUUID()
+    await tdb.db.insert(users).values({ id, email: `${driver}@example.com`, hashedPassword: 'x' })
+    await tdb.db.insert(accessTokens).values({ token: 'digest', userId: id, createdAt: new Date(1_700_000_000_123), userAgent: null, ip: '::1' })
+    const { dialectOf } = await import('../lib/dialects/index.js')
+    const dialect = dialectOf(tdb.db)!
+    const query = (digest: unknown): any => tdb.db.select({ token: { token: accessTokens.token, createdAt: accessTokens.createdAt, lastUsedAt: accessTokens.lastUsedAt, ip: accessTokens.ip }, user: { id: users.id, isActive: users.isActive } })
+      .from(accessTokens).innerJoin(users, eq(accessTokens.userId, users.id)).where(eq(accessTokens.token, digest as string))
+    const ours = await dialect.prepare(query(sql.placeholder('digest')), `compare_${driver.replace('-', '_')}`)({ digest: 'digest' })
+    t.same(ours, await dialect.all(query('digest')), driver)
+    t.same(ours, [{ token: { token: 'digest', createdAt: new Date(1_700_000_000_123), lastUsedAt: null, ip: '::1' }, user: { id, isActive: true } }], `${driver}: types as Drizzle maps them`)
+  }
+})
