@@ -2,7 +2,7 @@ import { fillPlaceholders, is, sql } from 'drizzle-orm'
 import { PgTable } from 'drizzle-orm/pg-core'
 import { driverError, type Dialect, type AnyDatabase, type AnyQuery, type AnyTable, type TokenInsert } from './types.js'
 import { users, accessTokens } from '../schema/pg.js'
-import { deleteAllBut, newestOthers } from './trim.js'
+import { countedTokens, deleteAllBut, newestOthers } from './trim.js'
 import { rowMapper } from './rows.js'
 
 /** pg.Pool, told from a single pg.Client (which has no pool counters). */
@@ -73,16 +73,20 @@ export function pgDialect (db: AnyDatabase): Dialect {
       if (insert.keep === null) {
         // One statement is a transaction of its own.
         await db.insert(insert.table).values(insert.values)
-        return
+        return true
       }
+      let inserted = false
       await inTransaction(db, async (tx: AnyDatabase) => {
         // Concurrent logins of one user queue here, so each sees the rows
         // the others committed and the limit holds. The lock ends with the
         // transaction.
         await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`access-tokens:${String(insert.ownerId)}`}, 0))`)
+        if (insert.atLimit === 'refuse' && (await countedTokens(tx, insert)).length >= insert.keep!) return
         await tx.insert(insert.table).values(insert.values)
-        await deleteAllBut(tx, insert, newestOthers(tx, insert))
+        if (insert.atLimit !== 'refuse') await deleteAllBut(tx, insert, newestOthers(tx, insert))
+        inserted = true
       })
+      return inserted
     },
     isUniqueViolation (error: unknown) {
       return driverError(error).code === '23505'

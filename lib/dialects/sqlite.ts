@@ -2,7 +2,7 @@ import { fillPlaceholders, is } from 'drizzle-orm'
 import { SQLiteTable } from 'drizzle-orm/sqlite-core'
 import { driverError, type Dialect, type AnyDatabase, type AnyQuery, type AnyTable, type TokenInsert } from './types.js'
 import { users, accessTokens } from '../schema/sqlite.js'
-import { deleteAllBut, newestOthers } from './trim.js'
+import { countedTokens, deleteAllBut, newestOthers } from './trim.js'
 import { rowMapper } from './rows.js'
 
 const UNIQUE_VIOLATIONS = new Set<unknown>(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY'])
@@ -43,11 +43,13 @@ export function sqliteDialect (db: AnyDatabase): Dialect {
     async insertToken (insert: TokenInsert) {
       // IMMEDIATE takes the write lock at BEGIN, so two processes sharing the
       // file cannot both count the same rows and exceed the limit.
-      db.transaction((tx: AnyDatabase) => {
+      return db.transaction((tx: AnyDatabase) => {
+        if (insert.keep !== null && insert.atLimit === 'refuse' && countedTokens(tx, insert).all().length >= insert.keep) return false
         tx.insert(insert.table).values(insert.values).run()
-        if (insert.keep !== null) {
+        if (insert.keep !== null && insert.atLimit !== 'refuse') {
           deleteAllBut(tx, insert, newestOthers(tx, insert)).run()
         }
+        return true
       }, { behavior: 'immediate' })
     },
     isUniqueViolation (error: unknown) {
