@@ -42,7 +42,9 @@ export async function buildApp ({ db, logLevel = 'warn' }: { db: BetterSQLite3Da
     // Bearer for curl and other programs, the HttpOnly cookie for the page.
     bearer: true,
     // 'auto': Secure over https, and still usable on http://127.0.0.1.
-    cookie: { secure: 'auto' }
+    cookie: { secure: 'auto' },
+    // Keys for scripts: created on the page, sent by curl in the Bearer header.
+    apiKeys: { prefix: 'demo_', scopes: ['notes:read', 'notes:write'], maxPerUser: 20 }
   })
 
   app.get('/me', { config: { auth: true } }, async function me (request) {
