@@ -396,8 +396,10 @@ export class TokenStore<User = unknown> {
       conditions.push(or(lt(t.lastUsedAt, idleSince), and(isNull(t.lastUsedAt), lt(t.createdAt, idleSince)))!)
     }
     // The lifetimes are those of logins; a key expires at its expires_at.
+    // With API keys off, key rows are left as they are (and no query is
+    // made when logins never expire).
     const logins = conditions.length === 0 ? undefined : and(this.#logins, or(...conditions))
-    const keys = t.apiKeys === null ? undefined : and(this.#keys, lt(t.apiKeys.expiresAt, new Date(now)))
+    const keys = this.#apiKeys === null ? undefined : and(this.#keys, lt(t.apiKeys!.expiresAt, new Date(now)))
     return logins === undefined ? keys : keys === undefined ? logins : or(logins, keys)
   }
 
