@@ -91,6 +91,13 @@ for (const dialect of dialects) {
     const bobs = (await createKey(app, bob, { name: 'one' })).json
     t.same(first.scopes, [], 'no scopes when left out')
     t.equal(first.expiresAt, null, 'never expires without a maximum')
+    const never = await createKey(app, ann, { name: 'never', expiresInSeconds: null })
+    t.equal(never.statusCode, 201, 'null asks for a key that never expires')
+    t.equal(never.json.expiresAt, null)
+    const century = await createKey(app, ann, { name: 'too long', expiresInSeconds: 100 * 365 * 24 * 3600 + 1 })
+    t.equal(century.statusCode, 400, 'at most 100 years without a maximum')
+    t.equal(century.json.code, 'INVALID_LIFETIME')
+    t.equal((await app.inject({ method: 'DELETE', url: `/auth/api-keys/${never.json.id}`, headers: bearer(ann) })).statusCode, 204)
     t.same((await app.inject({ url: '/auth/api-keys', headers: bearer(ann) })).json().map((k: { name: string }) => k.name), ['two', 'one'])
     // Someone else's key: the answer of a key that does not exist.
     const foreign = await app.inject({ method: 'DELETE', url: `/auth/api-keys/${bobs.id}`, headers: bearer(ann) })
