@@ -7,7 +7,7 @@ export { accessTokensPlugin as accessTokens }
 export { hashPassword, verifyPassword } from './lib/password.js'
 export { createUser, type DefaultUser, type Credentials, type NewUser } from './lib/users.js'
 export { migrate, MIGRATIONS_TABLE } from './lib/migrate.js'
-export { generateToken, hashToken } from './lib/token.js'
+export { generateToken, hashToken, DEFAULT_API_KEY_PREFIX } from './lib/token.js'
 export {
   errors,
   LOGIN_BAD_CREDENTIALS,
@@ -18,10 +18,16 @@ export {
   SESSION_NOT_FOUND,
   TOKEN_STORE_UNAVAILABLE,
   USER_ALREADY_EXISTS,
-  INVALID_OPTION
+  INVALID_OPTION,
+  INSUFFICIENT_SCOPE,
+  INVALID_SCOPE,
+  INVALID_LIFETIME,
+  INVALID_NAME,
+  API_KEY_NOT_FOUND,
+  API_KEY_LIMIT_REACHED
 } from './lib/errors.js'
-export type { AccessTokensOptions, DrizzleDatabase, CookieOptions, RoutesOptions, CacheOptions, AuthenticateFunction, GetUserFunction, LifecycleCallback } from './lib/options.js'
+export type { AccessTokensOptions, DrizzleDatabase, CookieOptions, RoutesOptions, CacheOptions, ApiKeysOptions, AuthenticateFunction, GetUserFunction, LifecycleCallback } from './lib/options.js'
 export type { RequireUserOptions, AuthHook } from './lib/hooks.js'
 export type { Session } from './lib/session.js'
-export type { IssueMetadata } from './lib/store.js'
+export type { IssueMetadata, ApiKeyRequest } from './lib/store.js'
 export type { FastifyAccessTokens, AccessTokenUser, ProvidedUser, AccessTokensApi } from './lib/types.js'

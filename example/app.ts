@@ -45,7 +45,9 @@ export async function buildApp ({ db, logLevel = 'warn' }: { db: BetterSQLite3Da
     // Secure, so a sibling subdomain can neither plant nor overwrite it.
     // Browsers take Secure cookies from http://localhost and
     // http://127.0.0.1 (secure contexts); anywhere else, serve over https.
-    cookie: { name: '__Host-access_token', secure: true }
+    cookie: { name: '__Host-access_token', secure: true },
+    // Keys for scripts: created on the page, sent by curl in the Bearer header.
+    apiKeys: { prefix: 'demo_', scopes: ['notes:read', 'notes:write'], maxPerUser: 20 }
   })
 
   app.get('/me', { config: { auth: true } }, async function me (request) {

@@ -31,9 +31,10 @@ const note = {
 } as const
 
 export async function notesRoutes (app: FastifyInstance, { db }: { db: BetterSQLite3Database }): Promise<void> {
-  // `config: { auth: true }` is all a route needs: the plugin attaches the hook.
+  // `config: { auth }` is all a route needs: the plugin attaches the hook.
+  // A login may do anything; an API key only what its scopes allow.
   app.get('/notes', {
-    config: { auth: true },
+    config: { auth: { scopes: ['notes:read'] } },
     schema: { response: { 200: { type: 'array', items: note } } }
   }, async function listNotes (request) {
     return db.select({ id: notes.id, text: notes.text, createdAt: notes.createdAt })
@@ -45,7 +46,7 @@ export async function notesRoutes (app: FastifyInstance, { db }: { db: BetterSQL
   })
 
   app.post<{ Body: { text: string } }>('/notes', {
-    config: { auth: true },
+    config: { auth: { scopes: ['notes:write'] } },
     schema: {
       body: { type: 'object', required: ['text'], properties: { text: { type: 'string', minLength: 1, maxLength: 500 } } },
       response: { 201: note }

@@ -57,14 +57,72 @@ async function showNotes () {
   $('notes').replaceChildren(...data.map((note) => element('li', note.text)))
 }
 
+async function showApiKeys () {
+  const { status, data } = await call('GET', '/auth/api-keys')
+  if (status !== 200) return
+  $('api-keys').replaceChildren(...data.map((key) => {
+    const item = element('li', undefined, { 'data-id': key.id })
+    item.append(
+      element('div', key.name),
+      element('small', `scopes: ${key.scopes.length === 0 ? 'none' : key.scopes.join(' ')} · created ${when(key.createdAt)} · last used ${key.lastUsedAt === null ? 'never' : when(key.lastUsedAt)} · expires ${when(key.expiresAt)}`)
+    )
+    const revoke = element('button', 'Revoke', { type: 'button' })
+    revoke.addEventListener('click', async () => {
+      const { status, data } = await call('DELETE', `/auth/api-keys/${encodeURIComponent(key.id)}`)
+      say(status === 204 ? `Key "${key.name}" revoked.` : data?.message ?? `Could not revoke the key (${status})`)
+      await showApiKeys()
+    })
+    const actions = element('div')
+    actions.append(revoke)
+    item.append(actions)
+    return item
+  }))
+}
+
+function hideNewKey () {
+  $('new-api-key-value').value = ''
+  $('new-api-key').hidden = true
+}
+
+$('api-key-form').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  const scopes = [...document.querySelectorAll('#api-key-scopes input:checked')].map((box) => box.value)
+  const expiry = $('api-key-expiry').value
+  const { status, data } = await call('POST', '/auth/api-keys', {
+    name: $('api-key-name').value,
+    scopes,
+    expiresInSeconds: expiry === 'never' ? null : Number(expiry)
+  })
+  if (status !== 201) return say(data?.message ?? `Could not create the key (${status})`)
+  say('')
+  $('api-key-name').value = ''
+  // Shown once: the server keeps only its digest.
+  $('new-api-key-value').value = data.token
+  $('new-api-key').hidden = false
+  await showApiKeys()
+})
+
+$('copy-api-key').addEventListener('click', async () => {
+  const field = $('new-api-key-value')
+  field.select()
+  try {
+    await navigator.clipboard.writeText(field.value)
+    say('Key copied.')
+  } catch {
+    say('Select the key and copy it.')
+  }
+})
+
+$('hide-api-key').addEventListener('click', hideNewKey)
+
 async function refresh () {
   const { status, data } = await call('GET', '/me')
   const signedIn = status === 200
   $('signed-in').hidden = !signedIn
   $('signed-out').hidden = signedIn
-  if (!signedIn) return
+  if (!signedIn) return hideNewKey()
   $('who').textContent = data.email
-  await Promise.all([showSessions(), showNotes()])
+  await Promise.all([showSessions(), showNotes(), showApiKeys()])
 }
 
 async function login () {

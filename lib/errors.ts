@@ -12,6 +12,12 @@ export const SESSION_NOT_FOUND = createError('SESSION_NOT_FOUND', 'Session not f
 export const TOKEN_STORE_UNAVAILABLE = createError('TOKEN_STORE_UNAVAILABLE', 'The token store is unavailable', 503)
 export const USER_ALREADY_EXISTS = createError('USER_ALREADY_EXISTS', 'A user with this email already exists', 409)
 export const INVALID_OPTION = createError('INVALID_OPTION', 'Invalid option %s: %s', 500)
+export const INSUFFICIENT_SCOPE = createError('INSUFFICIENT_SCOPE', 'The token lacks a scope this route needs', 403)
+export const INVALID_SCOPE = createError('INVALID_SCOPE', 'scopes must be an array of offered scope names', 400)
+export const INVALID_LIFETIME = createError('INVALID_LIFETIME', 'expiresInSeconds must be a positive integer within the maximum lifetime, or null where keys may never expire', 400)
+export const INVALID_NAME = createError('INVALID_NAME', 'name must be a string of 1 to 100 characters', 400)
+export const API_KEY_NOT_FOUND = createError('API_KEY_NOT_FOUND', 'API key not found', 404)
+export const API_KEY_LIMIT_REACHED = createError('API_KEY_LIMIT_REACHED', 'The limit of API keys is reached: revoke one first', 409)
 
 export const errors = {
   LOGIN_BAD_CREDENTIALS,
@@ -22,7 +28,13 @@ export const errors = {
   SESSION_NOT_FOUND,
   TOKEN_STORE_UNAVAILABLE,
   USER_ALREADY_EXISTS,
-  INVALID_OPTION
+  INVALID_OPTION,
+  INSUFFICIENT_SCOPE,
+  INVALID_SCOPE,
+  INVALID_LIFETIME,
+  INVALID_NAME,
+  API_KEY_NOT_FOUND,
+  API_KEY_LIMIT_REACHED
 } as const
 
 // A 43-character base64url run could be a secret or a digest; database

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { CSRF_FAILED, FORBIDDEN, UNAUTHORIZED } from './errors.js'
+import { CSRF_FAILED, FORBIDDEN, INSUFFICIENT_SCOPE, UNAUTHORIZED } from './errors.js'
+import { isScopeToken } from './scopes.js'
 import { hashToken } from './token.js'
 import { isUnsafeMethod, type Transport } from './transport.js'
 import type { TokenStore } from './store.js'
@@ -14,6 +15,10 @@ export interface RequireUserOptions {
   verified?: boolean
   /** Refuse (403) users whose `isSuperuser` is not true. Default false. */
   superuser?: boolean
+  /** Scopes an API key needs, every one (403 INSUFFICIENT_SCOPE); a login has them all. Default []. */
+  scopes?: string[]
+  /** false: logins only, an API key gets 403 FORBIDDEN. Default true. */
+  apiKeys?: boolean
 }
 
 export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
@@ -28,7 +33,7 @@ function unauthorized (reply: FastifyReply, tokenPresented: boolean): Error {
   return new UNAUTHORIZED()
 }
 
-const REQUIRE_USER_KEYS = new Set(['optional', 'active', 'verified', 'superuser'])
+const REQUIRE_USER_KEYS = new Set(['optional', 'active', 'verified', 'superuser', 'apiKeys'])
 
 /**
  * Throws a TypeError naming `where` unless `options` are requireUser options.
@@ -37,9 +42,15 @@ const REQUIRE_USER_KEYS = new Set(['optional', 'active', 'verified', 'superuser'
  */
 export function checkRequireUserOptions (options: unknown, where: string): asserts options is RequireUserOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${where} must be requireUser options: { optional, active, verified, superuser }`)
+    throw new TypeError(`${where} must be requireUser options: { optional, active, verified, superuser, scopes, apiKeys }`)
   }
   for (const [key, value] of Object.entries(options)) {
+    if (key === 'scopes') {
+      if (value !== undefined && (!Array.isArray(value) || !value.every(isScopeToken))) {
+        throw new TypeError(`${where}: scopes must be an array of scope names (RFC 6749 scope tokens)`)
+      }
+      continue
+    }
     if (!REQUIRE_USER_KEYS.has(key)) throw new TypeError(`${where}: unknown option ${key}`)
     if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`${where}: ${key} must be true or false`)
   }
@@ -53,6 +64,10 @@ export function createGuards (store: TokenStore, transport: Transport, decorator
     const active = options.active !== false
     const verified = options.verified === true
     const superuser = options.superuser === true
+    const scopes = [...new Set(options.scopes ?? [])]
+    const apiKeys = options.apiKeys !== false
+    // RFC 6750 section 3.1: the scopes the route needs, in the challenge.
+    const scopeChallenge = `Bearer error="insufficient_scope", scope="${scopes.join(' ')}"`
 
     return async function requireUserHook (request, reply) {
       const credential = transport.read(request)
@@ -76,6 +91,16 @@ export function createGuards (store: TokenStore, transport: Transport, decorator
       if (found === null || (active && !isActiveUser(found.user as object))) {
         if (optional) return
         throw unauthorized(reply, true)
+      }
+      // A key that fails these is refused even where anonymity is allowed:
+      // it is a credential presented for what it cannot do.
+      const granted = found.session.scopes
+      if (granted !== null) {
+        if (!apiKeys) throw new FORBIDDEN()
+        if (scopes.some((scope) => !granted.includes(scope))) {
+          reply.header('www-authenticate', scopeChallenge)
+          throw new INSUFFICIENT_SCOPE()
+        }
       }
       const user = found.user as object
       decorated[decorator] = user

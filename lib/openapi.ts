@@ -27,6 +27,8 @@ export interface OpenApiSupport {
   routeConfig: Record<string, unknown>
   /** Whether routes protected through `config.auth` get `schema.security`. */
   markAuthRoutes: boolean
+  /** Whether @fastify/swagger is registered: routes get descriptions of what they need. */
+  documented: boolean
 }
 
 // What a swaggerTransform receives: the document being built, in
@@ -56,7 +58,7 @@ export function openApiSupport (app: FastifyInstance, options: OpenApiOptions): 
   }
 
   const swagger = app.hasPlugin('@fastify/swagger')
-  if (!swagger) return { security, routeConfig: {}, markAuthRoutes: false }
+  if (!swagger) return { security, routeConfig: {}, markAuthRoutes: false, documented: false }
 
   function declareSecuritySchemes ({ openapiObject, swaggerObject }: DocumentParts): Record<string, never> {
     // Schemes the application declared itself win; its objects are copied, never changed.
@@ -75,6 +77,20 @@ export function openApiSupport (app: FastifyInstance, options: OpenApiOptions): 
     routeConfig: { swaggerTransform: declareSecuritySchemes },
     // Without routes of its own, nothing declares the schemes, and a
     // requirement naming an undeclared scheme would break the document.
-    markAuthRoutes: options.routes
+    markAuthRoutes: options.routes,
+    documented: true
   }
+}
+
+/**
+ * What a route's `config.auth` asks of API keys, for its description: OpenAPI
+ * 3.0 has no scope list for an http bearer scheme, and @fastify/swagger's UI
+ * shows the description (extension fields of an operation it leaves out).
+ * Null when it asks nothing of them.
+ */
+export function requirementsOf (auth: { scopes?: string[], apiKeys?: boolean }): string | null {
+  if (auth.apiKeys === false) return 'Logins only: an API key gets 403 FORBIDDEN.'
+  const scopes = auth.scopes ?? []
+  if (scopes.length === 0) return null
+  return `Scopes (API keys): ${scopes.map((scope) => `\`${scope}\``).join(', ')}; 403 INSUFFICIENT_SCOPE without them. A login has every scope.`
 }

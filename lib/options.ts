@@ -9,6 +9,8 @@ import { INVALID_OPTION } from './errors.js'
 import type { AccessTokenUser, ProvidedUser } from './types.js'
 import type { AnyTable } from './dialects/types.js'
 import type { Credentials } from './users.js'
+import { isScopeToken, type ResolvedApiKeys } from './scopes.js'
+import { DEFAULT_API_KEY_PREFIX } from './token.js'
 
 export interface CookieOptions {
   /**
@@ -32,6 +34,17 @@ export interface RoutesOptions {
   sessions?: boolean
   /** Route options of `POST /login`, such as `config.rateLimit` for @fastify/rate-limit. */
   login?: { config?: Record<string, unknown> }
+}
+
+export interface ApiKeysOptions {
+  /** The start of every key: letters, digits and `_`. Default `fat_`; set your own, so scanners can tell your keys apart. */
+  prefix?: string
+  /** The scopes keys may be given; when left out, any RFC 6749 scope token. */
+  scopes?: string[]
+  /** The longest lifetime of a key, and the lifetime of a key created without one. Default null: keys may never expire. */
+  maxLifetimeSeconds?: number | null
+  /** Live keys per user; creation beyond answers 409. Default 100; null: no limit. */
+  maxPerUser?: number | null
 }
 
 export interface CacheOptions {
@@ -81,6 +94,8 @@ export interface AccessTokensOptions {
   decorator?: string
   hook?: 'onRequest' | 'preHandler'
   cache?: boolean | CacheOptions
+  /** API keys: named, scoped, long-lived tokens that users create. Default false. */
+  apiKeys?: boolean | ApiKeysOptions
   pruneIntervalSeconds?: number | null
   onLogin?: LifecycleCallback<AccessTokenUser>
   onLogout?: LifecycleCallback<AccessTokenUser>
@@ -103,6 +118,7 @@ export interface ResolvedOptions {
   decorator: string
   hook: 'onRequest' | 'preHandler'
   cache: { ttlSeconds: number, max: number } | null
+  apiKeys: ResolvedApiKeys | null
   pruneIntervalSeconds: number | null
   onLogin: LifecycleCallback<unknown> | null
   onLogout: LifecycleCallback<unknown> | null
@@ -111,7 +127,7 @@ export interface ResolvedOptions {
 const KNOWN_OPTIONS = new Set([
   'database', 'tokens', 'users', 'lifetimeSeconds', 'idleTimeoutSeconds', 'maxTokensPerUser', 'bearer',
   'cookie', 'trustedOrigins', 'routes', 'authenticate', 'getUser', 'requireVerified', 'decorator', 'hook',
-  'cache', 'pruneIntervalSeconds', 'onLogin', 'onLogout',
+  'cache', 'apiKeys', 'pruneIntervalSeconds', 'onLogin', 'onLogout',
   // Fastify's own register options.
   'prefix', 'logLevel', 'logSerializers'
 ])
@@ -119,6 +135,9 @@ const COOKIE_OPTIONS = new Set(['name', 'path', 'domain', 'secure', 'httpOnly', 
 const ROUTES_OPTIONS = new Set(['prefix', 'sessions', 'login'])
 const CACHE_OPTIONS = new Set(['ttlSeconds', 'max'])
 const CACHE_DEFAULTS = { ttlSeconds: 60, max: 10_000 }
+const API_KEYS_OPTIONS = new Set(['prefix', 'scopes', 'maxLifetimeSeconds', 'maxPerUser'])
+// Letters, digits and `_`: what scanners' patterns and a double click take as one word.
+const API_KEY_PREFIX = /^[A-Za-z0-9_]{1,32}$/
 // RFC 6265 cookie-name: a token, no separators or controls.
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 // A property name that can safely be a request decorator.
@@ -240,6 +259,30 @@ function resolveCache (value: unknown): ResolvedOptions['cache'] {
   }
 }
 
+function resolveApiKeys (value: unknown, bearer: boolean): ResolvedApiKeys | null {
+  if (value === undefined || value === false) return null
+  const given = value === true ? {} : value
+  if (!isObject(given)) fail('apiKeys', 'must be true, false or { prefix, scopes, maxLifetimeSeconds, maxPerUser }')
+  checkKeys('apiKeys', given, API_KEYS_OPTIONS)
+  // Keys travel in the Authorization header only.
+  if (!bearer) fail('apiKeys', 'needs bearer: API keys are sent in the Authorization header')
+  const prefix = given.prefix ?? DEFAULT_API_KEY_PREFIX
+  if (typeof prefix !== 'string' || !API_KEY_PREFIX.test(prefix)) fail('apiKeys.prefix', 'must be 1 to 32 letters, digits or _')
+  let scopes: Set<string> | null = null
+  if (given.scopes !== undefined) {
+    if (!Array.isArray(given.scopes) || !given.scopes.every(isScopeToken)) {
+      fail('apiKeys.scopes', 'must be an array of scope names (RFC 6749: printable ASCII without space, " or \\, at most 100 characters)')
+    }
+    scopes = new Set(given.scopes)
+  }
+  return {
+    prefix,
+    scopes,
+    maxLifetimeSeconds: positiveInteger('apiKeys.maxLifetimeSeconds', given.maxLifetimeSeconds, null, MAX_SECONDS),
+    maxPerUser: positiveInteger('apiKeys.maxPerUser', given.maxPerUser, 100, MAX_COUNT)
+  }
+}
+
 /** Validates the plugin options and fills in the defaults; errors name the option. */
 export function resolveOptions (options: unknown): ResolvedOptions {
   if (!isObject(options)) fail('options', 'must be an object')
@@ -282,6 +325,7 @@ export function resolveOptions (options: unknown): ResolvedOptions {
     decorator,
     hook,
     cache: resolveCache(options.cache),
+    apiKeys: resolveApiKeys(options.apiKeys, bearer),
     pruneIntervalSeconds: positiveInteger('pruneIntervalSeconds', options.pruneIntervalSeconds, null, MAX_INTERVAL_SECONDS),
     onLogin: fn('onLogin', options.onLogin),
     onLogout: fn('onLogout', options.onLogout)

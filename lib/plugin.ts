@@ -6,12 +6,12 @@ import { dialectOf, SUPPORTED } from './dialects/index.js'
 import { resolveTokenTable, resolveUserTable } from './tables.js'
 import { TokenStore } from './store.js'
 import { createTransport } from './transport.js'
-import { checkRequireUserOptions, createGuards, type AuthHook } from './hooks.js'
+import { checkRequireUserOptions, createGuards, type AuthHook, type RequireUserOptions } from './hooks.js'
 import { accessTokenRoutes } from './routes.js'
 import { defaultAuthenticate } from './users.js'
 import { timingDummyHash } from './password.js'
 import { INVALID_OPTION } from './errors.js'
-import { openApiSupport } from './openapi.js'
+import { openApiSupport, requirementsOf } from './openapi.js'
 import type { AccessTokensApi } from './types.js'
 
 /** Numbers plugin instances, so their prepared statements get names of their own. */
@@ -30,6 +30,9 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
   if (options.idleTimeoutSeconds !== null && tokens.lastUsedAt === null) {
     throw new INVALID_OPTION('idleTimeoutSeconds', 'needs a last_used_at column in the token table')
   }
+  if (options.apiKeys !== null && tokens.missingApiKeyColumns.length > 0) {
+    throw new INVALID_OPTION('apiKeys', `the token table lacks the columns ${tokens.missingApiKeyColumns.join(', ')}: run migrate(db), or add them (defineAccessTokenTable has them)`)
+  }
 
   // Everything below is done once: statements prepared, transports chosen.
   const instance = ++instances
@@ -45,6 +48,7 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
       idleTimeoutSeconds: options.idleTimeoutSeconds,
       maxTokensPerUser: options.maxTokensPerUser,
       cache: options.cache,
+      apiKeys: options.apiKeys,
       log: app.log
     }, `access_tokens_lookup_${instance}`)
     authenticate = options.authenticate ?? defaultAuthenticate(dialect, users!, `access_tokens_login_${instance}`)
@@ -69,6 +73,8 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
   app.decorateRequest('accessToken', null)
   const api: AccessTokensApi = {
     issue: (userId, metadata) => store.issue(userId, metadata),
+    createApiKey: (userId, request) => store.createApiKey(userId, request),
+    listApiKeys: (userId) => store.listApiKeys(userId),
     verify: (token) => store.verify(token) as ReturnType<AccessTokensApi['verify']>,
     revoke: (token) => store.revoke(token),
     revokeSession: (id) => store.revokeSession(id),
@@ -108,6 +114,14 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
     route[phase] = existing === undefined ? [guard] : [guard].concat(existing as never)
     route.config = { ...route.config, [GUARDED]: true } as RouteOptions['config']
     if (openapi.markAuthRoutes) route.schema = { security: openapi.security, ...route.schema } as RouteOptions['schema']
+    if (openapi.documented && auth !== true) {
+      // guardFor accepted it: requireUser options.
+      const needs = requirementsOf(auth as RequireUserOptions)
+      if (needs !== null) {
+        const schema = (route.schema ?? {}) as { description?: string }
+        route.schema = { ...schema, description: schema.description === undefined ? needs : `${schema.description}\n\n${needs}` } as RouteOptions['schema']
+      }
+    }
   })
   // Fail closed: a route declared before the plugin was registered never
   // passed through the hook above, and `config.auth: true` on it would let
@@ -144,6 +158,7 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
       lifetimeSeconds: options.lifetimeSeconds,
       requireVerified: options.requireVerified,
       sessions: options.routes.sessions,
+      apiKeys: options.apiKeys !== null,
       loginConfig: options.routes.loginConfig,
       onLogin: options.onLogin,
       onLogout: options.onLogout,

@@ -1,6 +1,6 @@
 import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify'
-import { CSRF_FAILED, LOGIN_BAD_CREDENTIALS, LOGIN_USER_NOT_VERIFIED, SESSION_NOT_FOUND } from './errors.js'
+import { API_KEY_NOT_FOUND, CSRF_FAILED, LOGIN_BAD_CREDENTIALS, LOGIN_USER_NOT_VERIFIED, SESSION_NOT_FOUND } from './errors.js'
 import type { AuthHook, RequireUserOptions } from './hooks.js'
 import type { LifecycleCallback } from './options.js'
 import type { TokenStore } from './store.js'
@@ -8,7 +8,8 @@ import type { Transport } from './transport.js'
 import type { Credentials } from './users.js'
 import { isActiveUser, isVerifiedUser } from './flags.js'
 import { redactIdPath, requestLogObject } from './log-redaction.js'
-import { errorResponse, loginBody, noContent, sessionList, sessionParams, tokenResponse } from './schemas.js'
+import { apiKeyBody, apiKeyCreated, apiKeyList, errorResponse, loginBody, noContent, sessionList, sessionParams, tokenResponse } from './schemas.js'
+import type { Session } from './session.js'
 
 export interface RoutesContext {
   store: TokenStore
@@ -20,6 +21,8 @@ export interface RoutesContext {
   lifetimeSeconds: number | null
   requireVerified: boolean
   sessions: boolean
+  /** Whether the /api-keys routes are added. */
+  apiKeys: boolean
   loginConfig: Record<string, unknown>
   onLogin: LifecycleCallback<unknown> | null
   onLogout: LifecycleCallback<unknown> | null
@@ -49,9 +52,24 @@ const errors = (...codes: number[]): Record<number, typeof errorResponse & { des
 /** The path spaces under the prefix whose URLs carry ids (token digests). */
 const ID_PATHS = ['/sessions', '/api-keys']
 
+const LOGINS_ONLY = 'Logins only: an API key gets 403 FORBIDDEN.'
+const FORBIDDEN_KEY = { ...errorResponse, description: 'FORBIDDEN: an API key on a route that takes logins only; CSRF_FAILED: a cookie-authenticated request from a foreign origin' }
+
 const noStore = function noStore (_request: FastifyRequest, reply: FastifyReply, done: () => void): void {
   reply.header('cache-control', 'no-store')
   done()
+}
+
+/** An API key as the routes show it: never the secret. */
+function apiKeyOf (session: Session): Record<string, unknown> {
+  return {
+    id: session.id,
+    name: session.name,
+    scopes: session.scopes,
+    createdAt: session.createdAt,
+    expiresAt: session.expiresAt,
+    lastUsedAt: session.lastUsedAt
+  }
 }
 
 /** Login, logout and the sessions routes, in an encapsulated plugin so `prefix` applies. */
@@ -71,6 +89,10 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
     (request as unknown as Record<string, UserLike>)[decorator]
   // Ending one's own sessions is always allowed, even for an inactive user.
   const anySignedIn = requireUser({ active: false })
+  // Managing sessions and keys takes a login: a leaked key must not mint
+  // more keys or end its owner's sessions.
+  const loginOnly = requireUser({ apiKeys: false })
+  const anyLogin = requireUser({ active: false, apiKeys: false })
 
   app.post<{ Body: Credentials }>('/login', {
     config: { ...config, ...context.loginConfig },
@@ -134,12 +156,14 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
     await ended(request, reply)
   })
 
+  if (context.apiKeys) apiKeyRoutes(app, context, { userOf, loginOnly, anySignedIn })
+
   if (!context.sessions) return
 
   app.get('/sessions', {
-    onRequest: requireUser(),
+    onRequest: loginOnly,
     config,
-    schema: documented({ summary: 'The live sessions of the signed-in user, newest first', tags: ['auth'], security, response: { 200: sessionList, ...errors(401, 503) } })
+    schema: documented({ summary: 'The live login sessions of the signed-in user, newest first', description: LOGINS_ONLY, tags: ['auth'], security, response: { 200: sessionList, ...errors(401), 403: FORBIDDEN_KEY, ...errors(503) } })
   }, async function listSessions (request) {
     const current = request.accessToken!.id
     const sessions = await store.list(userOf(request).id)
@@ -155,9 +179,9 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
   })
 
   app.delete<{ Params: { id: string } }>('/sessions/:id', {
-    onRequest: anySignedIn,
+    onRequest: anyLogin,
     config,
-    schema: documented({ summary: 'End one of the signed-in user\'s sessions', tags: ['auth'], security, params: sessionParams, response: { 204: noContent, ...errors(401, 403, 404, 503) } })
+    schema: documented({ summary: 'End one of the signed-in user\'s login sessions', description: LOGINS_ONLY, tags: ['auth'], security, params: sessionParams, response: { 204: noContent, ...errors(401), 403: FORBIDDEN_KEY, ...errors(404, 503) } })
   }, async function deleteSession (request, reply) {
     const { id } = request.params
     // Someone else's session and a session that does not exist get the same
@@ -168,11 +192,11 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
   })
 
   app.post('/logout-all', {
-    onRequest: anySignedIn,
+    onRequest: anyLogin,
     config,
-    schema: documented({ summary: 'Log out everywhere: delete every token of the signed-in user', tags: ['auth'], security, response: { 204: noContent, ...errors(401, 403, 503) } })
+    schema: documented({ summary: 'Log out everywhere: delete every login session of the signed-in user (API keys stay)', description: LOGINS_ONLY, tags: ['auth'], security, response: { 204: noContent, ...errors(401), 403: FORBIDDEN_KEY, ...errors(503) } })
   }, async function logoutAll (request, reply) {
-    await store.revokeAll(userOf(request).id)
+    await store.revokeAll(userOf(request).id, { kind: 'session' })
     await ended(request, reply)
   })
 }
@@ -202,4 +226,68 @@ function redactIdsInLogs (app: FastifyInstance): void {
       })
     }, { prefix: path })
   }
+}
+
+/** POST /api-keys, GET /api-keys, DELETE /api-keys/:id. */
+function apiKeyRoutes (app: FastifyInstance, context: RoutesContext, guards: { userOf: (request: FastifyRequest) => UserLike, loginOnly: AuthHook, anySignedIn: AuthHook }): void {
+  const { store, security, routeConfig: config } = context
+  const { userOf, loginOnly, anySignedIn } = guards
+
+  app.post<{ Body: { name: unknown, scopes?: unknown, expiresInSeconds?: unknown } }>('/api-keys', {
+    onRequest: loginOnly,
+    config,
+    // The store checks the body (it would be coerced here): see apiKeyBody.
+    validatorCompiler: () => () => true,
+    schema: documented({
+      summary: 'Create an API key for the signed-in user; the key is shown once',
+      description: LOGINS_ONLY,
+      tags: ['api-keys'],
+      security,
+      body: apiKeyBody,
+      response: {
+        201: apiKeyCreated,
+        400: { ...errorResponse, description: 'INVALID_NAME, INVALID_SCOPE or INVALID_LIFETIME' },
+        ...errors(401),
+        403: FORBIDDEN_KEY,
+        409: { ...errorResponse, description: 'API_KEY_LIMIT_REACHED: revoke a key first' },
+        ...errors(503)
+      }
+    })
+  }, async function createApiKey (request, reply) {
+    const { token, session } = await store.createApiKey(userOf(request).id, request.body ?? {})
+    reply.code(201)
+    return { ...apiKeyOf(session), token }
+  })
+
+  app.get('/api-keys', {
+    onRequest: loginOnly,
+    config,
+    schema: documented({ summary: 'The live API keys of the signed-in user, newest first (never the keys themselves)', description: LOGINS_ONLY, tags: ['api-keys'], security, response: { 200: apiKeyList, ...errors(401), 403: FORBIDDEN_KEY, ...errors(503) } })
+  }, async function listApiKeys (request) {
+    return (await store.listApiKeys(userOf(request).id)).map(apiKeyOf)
+  })
+
+  app.delete<{ Params: { id: string } }>('/api-keys/:id', {
+    // An inactive user may still revoke their keys, as they may log out.
+    onRequest: anySignedIn,
+    config,
+    schema: documented({
+      summary: 'Revoke one of the signed-in user\'s API keys',
+      description: 'A login of the owner, or the key itself.',
+      tags: ['api-keys'],
+      security,
+      params: sessionParams,
+      response: { 204: noContent, ...errors(401, 403), 404: { ...errorResponse, description: 'API_KEY_NOT_FOUND: not one of the caller\'s keys' }, ...errors(503) }
+    })
+  }, async function deleteApiKey (request, reply) {
+    const { id } = request.params
+    const current = request.accessToken!
+    // A key may revoke itself, never a sibling: it gets the answer of a key
+    // that does not exist, so ids cannot be probed.
+    const revoked = current.kind === 'api-key'
+      ? id === current.id && await store.revokeSession(id)
+      : await store.revokeOwnApiKey(userOf(request).id, id)
+    if (!revoked) throw new API_KEY_NOT_FOUND()
+    reply.code(204).send()
+  })
 }

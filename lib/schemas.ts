@@ -59,3 +59,43 @@ export const sessionParams = {
 } as const
 
 export const noContent = { type: 'null', description: 'No content' } as const
+
+// API keys. The body is documented here but checked by the store, without
+// Ajv's type coercion: a number for `name`, a string for `scopes` or for
+// `expiresInSeconds` is an error, never converted.
+export const apiKeyBody = {
+  type: 'object',
+  required: ['name'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 100, description: 'Shown in the list of keys; need not be unique' },
+    scopes: { type: 'array', items: { type: 'string' }, maxItems: 100, description: 'What the key may do; [] when left out (400 INVALID_SCOPE: not offered, or not a scope name)' },
+    expiresInSeconds: { type: ['integer', 'null'], minimum: 1, description: 'Lifetime of the key; null: never expires; left out: the maximum lifetime, or never (400 INVALID_LIFETIME)' }
+  }
+} as const
+
+const apiKeyProperties = {
+  id: { type: 'string', description: 'Key id: the stored digest of the key, not the key' },
+  name: { type: 'string' },
+  scopes: { type: 'array', items: { type: 'string' } },
+  createdAt: { type: 'string', format: 'date-time' },
+  expiresAt: nullableDate,
+  lastUsedAt: nullableDate
+} as const
+
+export const apiKeyCreated = {
+  type: 'object',
+  required: ['id', 'name', 'scopes', 'createdAt', 'expiresAt', 'lastUsedAt', 'token'],
+  properties: {
+    ...apiKeyProperties,
+    token: { type: 'string', description: 'The API key: shown this once, never again' }
+  }
+} as const
+
+export const apiKeyList = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['id', 'name', 'scopes', 'createdAt', 'expiresAt', 'lastUsedAt'],
+    properties: apiKeyProperties
+  }
+} as const

@@ -3,6 +3,12 @@ export interface Session {
   /** The stored digest of the token: safe to show, useless to present. */
   id: string
   userId: unknown
+  /** `'session'`: a login; `'api-key'`: an API key. */
+  kind: 'session' | 'api-key'
+  /** The API key's name; null for a login. */
+  name: string | null
+  /** The API key's scopes; null for a login, which carries every scope. */
+  scopes: string[] | null
   createdAt: Date
   /** When the token stops working; null when it never expires. */
   expiresAt: Date | null
@@ -25,7 +31,14 @@ export interface TokenRow {
   lastUsedAt?: Date | null
   userAgent?: string | null
   ip?: string | null
+  kind?: string | null
+  name?: string | null
+  scopes?: string | null
+  expiresAt?: Date | null
 }
+
+export const API_KEY = 'api-key'
+export const LOGIN = 'session'
 
 /**
  * expiresAt = min(created_at + lifetime, (last_used_at or created_at) + idle
@@ -42,11 +55,17 @@ export function expiryOf (createdAt: Date, lastUsedAt: Date | null, lifetimes: L
 
 export function sessionOf (row: TokenRow, lifetimes: Lifetimes): Session {
   const lastUsedAt = row.lastUsedAt ?? null
+  // A NULL kind is a login made before API keys existed.
+  const key = row.kind === API_KEY
   return {
     id: row.token,
     userId: row.userId,
+    kind: key ? API_KEY : LOGIN,
+    name: key ? row.name as string : null,
+    scopes: key ? splitScopes(row.scopes) : null,
     createdAt: row.createdAt,
-    expiresAt: expiryOf(row.createdAt, lastUsedAt, lifetimes),
+    // A key has the expiry it was created with: no lifetime, no idle timeout.
+    expiresAt: key ? row.expiresAt ?? null : expiryOf(row.createdAt, lastUsedAt, lifetimes),
     lastUsedAt,
     userAgent: row.userAgent ?? null,
     ip: row.ip ?? null
@@ -56,4 +75,9 @@ export function sessionOf (row: TokenRow, lifetimes: Lifetimes): Session {
 /** A token is valid up to and including its expiry instant. */
 export function isLive (session: Session, now: number): boolean {
   return session.expiresAt === null || now <= session.expiresAt.getTime()
+}
+
+/** Scopes are stored space-separated, as OAuth's scope parameter is written. */
+function splitScopes (stored: string | null | undefined): string[] {
+  return stored ? stored.split(' ') : []
 }

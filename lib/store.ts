@@ -1,12 +1,13 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
-import { and, eq, inArray, isNull, lt, lte, ne, or, sql, desc, type SQL } from 'drizzle-orm'
+import { and, eq, gte, inArray, isNull, lt, lte, ne, or, sql, desc, type SQL } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Dialect } from './dialects/types.js'
 import type { TokenTable, UserTable } from './tables.js'
-import { generateToken, hashToken, isTokenShaped } from './token.js'
-import { expiryOf, isLive, sessionOf, type Lifetimes, type Session, type TokenRow } from './session.js'
+import { generateApiKey, generateToken, hashToken, isApiKey, isTokenShaped } from './token.js'
+import { API_KEY, LOGIN, expiryOf, isLive, sessionOf, type Lifetimes, type Session, type TokenRow } from './session.js'
 import { VerifiedCache, type Verified } from './cache.js'
-import { storeUnavailable } from './errors.js'
+import { API_KEY_LIMIT_REACHED, INVALID_LIFETIME, INVALID_NAME, INVALID_SCOPE, storeUnavailable } from './errors.js'
+import { isScopeToken, MAX_SCOPES, type ResolvedApiKeys } from './scopes.js'
 
 /**
  * Rows deleted per statement while pruning: short locks, short event-loop
@@ -32,8 +33,20 @@ export interface StoreConfig<User> {
   idleTimeoutSeconds: number | null
   maxTokensPerUser: number | null
   cache: { ttlSeconds: number, max: number } | null
+  /** API keys; null when off. */
+  apiKeys: ResolvedApiKeys | null
   log: FastifyBaseLogger
 }
+
+export interface ApiKeyRequest {
+  name: unknown
+  scopes?: unknown
+  expiresInSeconds?: unknown
+}
+
+/** The longest lifetime a key may be given: 100 years. */
+const MAX_KEY_SECONDS = 100 * 365 * 24 * 3600
+const NAME_MAX = 100
 
 export interface IssueMetadata {
   userAgent?: string | null
@@ -71,6 +84,11 @@ export class TokenStore<User = unknown> {
   readonly #touchIntervalMs: number
   readonly #cache: VerifiedCache | null
   readonly #log: FastifyBaseLogger
+  readonly #apiKeys: ResolvedApiKeys | null
+  /** The owner's rows that are logins (everything, in a table without API-key columns). */
+  readonly #logins: SQL | undefined
+  /** The owner's rows that are API keys; undefined without API-key columns. */
+  readonly #keys: SQL | undefined
   /** The prepared lookup of the hot path: token row (and user) by digest. */
   readonly #lookup: Lookup
   readonly #joined: boolean
@@ -91,6 +109,11 @@ export class TokenStore<User = unknown> {
       : Math.min(TOUCH_INTERVAL_MS, config.idleTimeoutSeconds * 500)
     this.#cache = config.cache === null ? null : new VerifiedCache(config.cache)
     this.#log = config.log
+    this.#apiKeys = config.apiKeys
+    const kind = config.tokens.apiKeys?.kind
+    // A NULL kind is a login made before the API-key columns existed.
+    this.#logins = kind === undefined ? undefined : or(isNull(kind), ne(kind, API_KEY))
+    this.#keys = kind === undefined ? undefined : eq(kind, API_KEY)
 
     const { db } = config.dialect
     const tokens = config.tokens
@@ -129,6 +152,7 @@ export class TokenStore<User = unknown> {
     }
     if (keys.userAgent !== null) values[keys.userAgent] = row.userAgent
     if (keys.ip !== null) values[keys.ip] = row.ip
+    if (keys.kind !== null) values[keys.kind] = LOGIN
     try {
       await guarded(() => this.#dialect.insertToken({
         table: this.#tokens.table,
@@ -138,7 +162,9 @@ export class TokenStore<User = unknown> {
         values,
         digest,
         ownerId: userId,
-        keep: this.#keep
+        keep: this.#keep,
+        // maxTokensPerUser is about logins: API keys neither count nor go.
+        counted: this.#logins
       }))
     } finally {
       // maxTokensPerUser: the insert may have deleted the user's oldest
@@ -152,12 +178,70 @@ export class TokenStore<User = unknown> {
   }
 
   /**
+   * Creates an API key for `userId`; the key is returned here and never
+   * stored. Bad input is INVALID_NAME, INVALID_SCOPE or INVALID_LIFETIME;
+   * at `maxPerUser` live keys, API_KEY_LIMIT_REACHED (keys are never evicted).
+   */
+  async createApiKey (userId: unknown, request: ApiKeyRequest): Promise<{ token: string, session: Session }> {
+    const options = this.#apiKeys
+    if (options === null) throw new TypeError('createApiKey() needs the apiKeys option')
+    if (userId === null || userId === undefined) throw new TypeError('createApiKey() needs a user id')
+    if (typeof request !== 'object' || request === null) throw new INVALID_NAME()
+    const name = checkName(request.name)
+    const scopes = checkScopes(request.scopes, options.scopes)
+    const lifetime = checkLifetime(request.expiresInSeconds, options.maxLifetimeSeconds)
+    const token = generateApiKey(options.prefix)
+    const digest = hashToken(token)
+    const now = Date.now()
+    const createdAt = new Date(now)
+    const expiresAt = lifetime === null ? null : new Date(now + lifetime * 1000)
+    const columns = this.#tokens.apiKeys!
+    const keys = this.#tokens.keys
+    const values: Record<string, unknown> = {
+      [keys.token as string]: digest,
+      [keys.userId as string]: userId,
+      [keys.createdAt as string]: createdAt,
+      [keys.kind as string]: API_KEY,
+      [keys.name as string]: name,
+      [keys.scopes as string]: scopes.join(' '),
+      [keys.expiresAt as string]: expiresAt
+    }
+    const inserted = await guarded(() => this.#dialect.insertToken({
+      table: this.#tokens.table,
+      token: this.#tokens.token,
+      userId: this.#tokens.userId,
+      createdAt: this.#tokens.createdAt,
+      values,
+      digest,
+      ownerId: userId,
+      keep: options.maxPerUser,
+      // Live keys count; an expired one waiting to be pruned does not.
+      counted: and(this.#keys, or(isNull(columns.expiresAt), gte(columns.expiresAt, createdAt))),
+      atLimit: 'refuse'
+    }))
+    if (!inserted) throw new API_KEY_LIMIT_REACHED()
+    const session = sessionOf({ token: digest, userId, createdAt, kind: API_KEY, name, scopes: scopes.join(' '), expiresAt }, this.#lifetimes)
+    return { token, session }
+  }
+
+  /** The user's live API keys, newest first. */
+  async listApiKeys (userId: unknown): Promise<Session[]> {
+    if (this.#keys === undefined) return []
+    return this.#listWhere(userId, this.#keys)
+  }
+
+  /**
    * The session and user of a secret, or null when it is malformed, unknown,
    * expired, or its user is gone. Counts as a use. Does not judge isActive.
    */
   async verify (token: string): Promise<Verified<User> | null> {
-    if (typeof token !== 'string' || !isTokenShaped(token)) return null
+    if (!this.isPresentable(token)) return null
     return this.verifyDigest(hashToken(token))
+  }
+
+  /** Whether a string can be a login token or, with API keys on, a key with a good checksum. */
+  isPresentable (token: unknown): token is string {
+    return typeof token === 'string' && (isTokenShaped(token) || (this.#apiKeys !== null && isApiKey(token, this.#apiKeys.prefix)))
   }
 
   /**
@@ -210,7 +294,8 @@ export class TokenStore<User = unknown> {
     // Update the session first: concurrent requests of a cached token then
     // see the new time and do not write again.
     session.lastUsedAt = lastUsedAt
-    session.expiresAt = expiryOf(session.createdAt, lastUsedAt, this.#lifetimes)
+    // A key's expiry is its own; a login's may move with the idle timeout.
+    if (session.kind === LOGIN) session.expiresAt = expiryOf(session.createdAt, lastUsedAt, this.#lifetimes)
     const column = this.#tokens.lastUsedAt!
     try {
       // Only a row not used within the interval: when many requests (on this
@@ -228,7 +313,7 @@ export class TokenStore<User = unknown> {
 
   /** Deletes the token of a secret; true when a row was deleted. */
   async revoke (token: string): Promise<boolean> {
-    if (typeof token !== 'string' || !isTokenShaped(token)) return false
+    if (!this.isPresentable(token)) return false
     return this.revokeSession(hashToken(token))
   }
 
@@ -239,7 +324,12 @@ export class TokenStore<User = unknown> {
 
   /** Deletes a session only when it belongs to `userId`. */
   async revokeOwnSession (userId: unknown, id: string): Promise<boolean> {
-    return this.#revokeSessionWhere(id, eq(this.#tokens.userId, userId))
+    return this.#revokeSessionWhere(id, and(eq(this.#tokens.userId, userId), this.#logins))
+  }
+
+  /** Deletes an API key only when it belongs to `userId`. */
+  async revokeOwnApiKey (userId: unknown, id: string): Promise<boolean> {
+    return this.#revokeSessionWhere(id, and(eq(this.#tokens.userId, userId), this.#keys))
   }
 
   async #revokeSessionWhere (id: string, owner: SQL | undefined): Promise<boolean> {
@@ -253,10 +343,17 @@ export class TokenStore<User = unknown> {
     }
   }
 
-  /** Deletes every token of a user, except the session `except`; returns how many. */
-  async revokeAll (userId: unknown, options: { except?: string } = {}): Promise<number> {
-    const except = options.except
-    const ofUser = eq(this.#tokens.userId, userId)
+  /**
+   * Deletes every token of a user, or only those of `kind`, except the
+   * session `except`; returns how many.
+   */
+  async revokeAll (userId: unknown, options: { except?: string, kind?: Session['kind'] } = {}): Promise<number> {
+    const { except, kind } = options
+    if (kind !== undefined && kind !== LOGIN && kind !== API_KEY) throw new TypeError("revokeAll(): kind must be 'session' or 'api-key'")
+    // Without API-key columns every row is a login.
+    if (kind === API_KEY && this.#keys === undefined) return 0
+    const ofKind = kind === undefined ? undefined : kind === LOGIN ? this.#logins : this.#keys
+    const ofUser = and(eq(this.#tokens.userId, userId), ofKind)!
     try {
       return await this.#write(except === undefined ? ofUser : and(ofUser, ne(this.#tokens.token, except))!)
     } finally {
@@ -266,12 +363,16 @@ export class TokenStore<User = unknown> {
     }
   }
 
-  /** The user's live sessions, newest first. */
+  /** The user's live login sessions, newest first. */
   async list (userId: unknown): Promise<Session[]> {
+    return this.#listWhere(userId, this.#logins)
+  }
+
+  async #listWhere (userId: unknown, ofKind: SQL | undefined): Promise<Session[]> {
     const { db } = this.#dialect
     const rows = await guarded(() => this.#dialect.all<TokenRow>(db.select(this.#tokens.selection)
       .from(this.#tokens.table)
-      .where(eq(this.#tokens.userId, userId))
+      .where(and(eq(this.#tokens.userId, userId), ofKind))
       .orderBy(desc(this.#tokens.createdAt), desc(this.#tokens.token))))
     const now = Date.now()
     return rows.map((row) => sessionOf(row, this.#lifetimes)).filter((session) => isLive(session, now))
@@ -308,11 +409,42 @@ export class TokenStore<User = unknown> {
       const idleSince = new Date(now - idleTimeoutMs)
       conditions.push(or(lt(t.lastUsedAt, idleSince), and(isNull(t.lastUsedAt), lt(t.createdAt, idleSince)))!)
     }
-    return conditions.length === 0 ? undefined : or(...conditions)
+    // The lifetimes are those of logins; a key expires at its expires_at.
+    // With API keys off, key rows are left as they are (and no query is
+    // made when logins never expire).
+    const logins = conditions.length === 0 ? undefined : and(this.#logins, or(...conditions))
+    const keys = this.#apiKeys === null ? undefined : and(this.#keys, lt(t.apiKeys!.expiresAt, new Date(now)))
+    return logins === undefined ? keys : keys === undefined ? logins : or(logins, keys)
   }
 
   async #write (where: SQL): Promise<number> {
     const { db } = this.#dialect
     return guarded(() => this.#dialect.write(db.delete(this.#tokens.table).where(where)))
   }
+}
+
+function checkName (name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > NAME_MAX || name.includes('\u0000')) throw new INVALID_NAME()
+  return name
+}
+
+/** The key's scopes, each once: RFC 6749 scope tokens, among those offered when the application lists them. */
+function checkScopes (scopes: unknown, offered: Set<string> | null): string[] {
+  if (scopes === undefined) return []
+  if (!Array.isArray(scopes) || scopes.length > MAX_SCOPES) throw new INVALID_SCOPE()
+  for (const scope of scopes) {
+    if (!isScopeToken(scope) || (offered !== null && !offered.has(scope))) throw new INVALID_SCOPE()
+  }
+  return [...new Set(scopes as string[])]
+}
+
+/** Seconds until the key expires, or null for never; undefined: the maximum (or never). */
+function checkLifetime (seconds: unknown, max: number | null): number | null {
+  if (seconds === undefined) return max
+  if (seconds === null) {
+    if (max !== null) throw new INVALID_LIFETIME()
+    return null
+  }
+  if (typeof seconds !== 'number' || !Number.isSafeInteger(seconds) || seconds <= 0 || seconds > (max ?? MAX_KEY_SECONDS)) throw new INVALID_LIFETIME()
+  return seconds
 }

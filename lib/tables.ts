@@ -15,8 +15,12 @@ export interface TokenTable {
   lastUsedAt: Column | null
   userAgent: Column | null
   ip: Column | null
+  /** The API-key columns: all four, or null when any is missing (a table from before API keys). */
+  apiKeys: { kind: Column, name: Column, scopes: Column, expiresAt: Column } | null
+  /** The API-key columns the table lacks, by SQL name. */
+  missingApiKeyColumns: string[]
   /** Property name of each column, to build rows for inserts and updates. */
-  keys: Record<'token' | 'userId' | 'createdAt' | 'lastUsedAt' | 'userAgent' | 'ip', string | null>
+  keys: Record<'token' | 'userId' | 'createdAt' | 'lastUsedAt' | 'userAgent' | 'ip' | 'kind' | 'name' | 'scopes' | 'expiresAt', string | null>
   /** The columns to select for a session, by property name. */
   selection: Record<string, Column>
 }
@@ -62,6 +66,8 @@ function requiredColumn (columns: Map<string, [string, Column]>, option: string,
   return found
 }
 
+const API_KEY_COLUMNS = [['kind', 'kind'], ['name', 'name'], ['scopes', 'scopes'], ['expires_at', 'expiresAt']] as const
+
 /** The token table's columns, or INVALID_OPTION('tokens') when a required one is missing. */
 export function resolveTokenTable (table: AnyTable): TokenTable {
   const columns = columnsBySqlName(table)
@@ -77,6 +83,19 @@ export function resolveTokenTable (table: AnyTable): TokenTable {
   if (lastUsedAt[1] !== null) selection.lastUsedAt = lastUsedAt[1]
   if (userAgent[1] !== null) selection.userAgent = userAgent[1]
   if (ip[1] !== null) selection.ip = ip[1]
+  const apiKeyColumns = API_KEY_COLUMNS.map(([sqlName, key]) => [sqlName, key, optional(sqlName)] as const)
+  const missingApiKeyColumns = apiKeyColumns.filter(([, , found]) => found[1] === null).map(([sqlName]) => sqlName)
+  const apiKeyKeys: Record<string, string | null> = {}
+  let apiKeys: TokenTable['apiKeys'] = null
+  // Only all four together describe an API key; a partial set is left unused.
+  if (missingApiKeyColumns.length === 0) {
+    apiKeys = {} as NonNullable<TokenTable['apiKeys']>
+    for (const [, key, found] of apiKeyColumns) {
+      apiKeys[key] = found[1]!
+      apiKeyKeys[key] = found[0]
+      selection[key] = found[1]!
+    }
+  }
   return {
     table,
     token: token[1],
@@ -91,8 +110,14 @@ export function resolveTokenTable (table: AnyTable): TokenTable {
       createdAt: createdAt[0],
       lastUsedAt: lastUsedAt[0],
       userAgent: userAgent[0],
-      ip: ip[0]
+      ip: ip[0],
+      kind: apiKeyKeys.kind ?? null,
+      name: apiKeyKeys.name ?? null,
+      scopes: apiKeyKeys.scopes ?? null,
+      expiresAt: apiKeyKeys.expiresAt ?? null
     },
+    apiKeys,
+    missingApiKeyColumns,
     selection
   }
 }

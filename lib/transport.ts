@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type {} from '@fastify/cookie'
 import type { ResolvedOptions } from './options.js'
-import { isTokenShaped } from './token.js'
+import { isApiKey, isTokenShaped } from './token.js'
 
 /** A credential as read from a request: where it came from, and the secret or null when malformed. */
 export interface Credential {
@@ -39,12 +39,15 @@ function shaped (value: string): string | null {
  * `Authorization: Bearer <token>` (RFC 6750), the scheme case-insensitive
  * (RFC 9110 section 11.1). Undefined when the header uses another scheme.
  */
-function readBearer (header: string | undefined): Credential | undefined {
+function readBearer (header: string | undefined, keyPrefix: string | null): Credential | undefined {
   if (typeof header !== 'string') return undefined
   const space = header.indexOf(' ')
   const scheme = space === -1 ? header : header.slice(0, space)
   if (scheme.length !== 6 || scheme.toLowerCase() !== 'bearer') return undefined
-  return { via: 'bearer', token: space === -1 ? null : shaped(header.slice(space + 1).trim()) }
+  if (space === -1) return { via: 'bearer', token: null }
+  const value = header.slice(space + 1).trim()
+  // An API key counts only with API keys on, and only with a good checksum.
+  return { via: 'bearer', token: keyPrefix !== null && isApiKey(value, keyPrefix) ? value : shaped(value) }
 }
 
 /**
@@ -63,17 +66,19 @@ function countCookies (header: string, name: string): number {
 }
 
 /** Reading, writing and clearing credentials, chosen once from the options. */
-export function createTransport (options: Pick<ResolvedOptions, 'bearer' | 'cookie' | 'trustedOrigins' | 'lifetimeSeconds'>): Transport {
+export function createTransport (options: Pick<ResolvedOptions, 'bearer' | 'cookie' | 'trustedOrigins' | 'lifetimeSeconds' | 'apiKeys'>): Transport {
   const { bearer, cookie, trustedOrigins } = options
   const cookieName = cookie?.name ?? null
+  const keyPrefix = options.apiKeys?.prefix ?? null
 
   function read (request: FastifyRequest): Credential | null {
     // A Bearer header wins over the cookie: it was set on purpose for this request.
     if (bearer) {
-      const fromHeader = readBearer(request.headers.authorization)
+      const fromHeader = readBearer(request.headers.authorization, keyPrefix)
       if (fromHeader !== undefined) return fromHeader
     }
     if (cookieName !== null) {
+      // Only a login's token: an API key in a cookie is malformed.
       // Cookie tossing: the name twice is a bad token, never the first of
       // the two. The cheap test first: one occurrence of the name at most.
       const header = request.headers.cookie

@@ -25,10 +25,14 @@ export type ProvidedUser = FastifyAccessTokens extends { user: infer User } ? Us
 /** `app.accessTokens`: the token store. Every method is async. */
 export interface AccessTokensApi {
   issue(userId: unknown, metadata?: IssueMetadata): Promise<{ token: string, session: Session }>
+  /** A new API key of `userId` (the apiKeys option must be on); the key is shown here only. */
+  createApiKey(userId: unknown, request: { name: string, scopes?: string[], expiresInSeconds?: number | null }): Promise<{ token: string, session: Session }>
+  /** The user's live API keys, newest first. */
+  listApiKeys(userId: unknown): Promise<Session[]>
   verify(token: string): Promise<{ session: Session, user: AccessTokenUser } | null>
   revoke(token: string): Promise<boolean>
   revokeSession(id: string): Promise<boolean>
-  revokeAll(userId: unknown, options?: { except?: string }): Promise<number>
+  revokeAll(userId: unknown, options?: { except?: string, kind?: 'session' | 'api-key' }): Promise<number>
   list(userId: unknown): Promise<Session[]>
   pruneExpired(): Promise<number>
 }

@@ -159,7 +159,7 @@ for (const driver of onePerFamily) {
     // The application's own migrator may run again at every start.
     await applyMigrations(tdb, out)
 
-    const tokenColumns = ['created_at', 'ip', 'last_used_at', 'token', 'user_agent', 'user_id']
+    const tokenColumns = ['created_at', 'expires_at', 'ip', 'kind', 'last_used_at', 'name', 'scopes', 'token', 'user_agent', 'user_id']
     t.same(Object.keys(await columnsOf(tdb, 'access_token')).sort(), tokenColumns)
     t.same(Object.keys(await columnsOf(tdb, 'user')).sort(), ['email', 'hashed_password', 'id', 'is_active', 'is_superuser', 'is_verified'])
     const memberTokenColumns = await columnsOf(tdb, 'member_token')

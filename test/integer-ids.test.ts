@@ -121,8 +121,8 @@ for (const driver of ['sqlite', 'pg', 'mysql'] as const) {
     const named = tableConfig[driver](define(column, { name: 'account_token' }))
     t.equal(named.name, 'account_token')
     // Index names are global in PostgreSQL and SQLite: they carry the table name.
-    t.same(named.indexes.map((index: any) => index.config.name).sort(), ['account_token_created_at_idx', 'account_token_user_id_idx'])
-    t.same(named.columns.map((c: any) => c.name).sort(), ['created_at', 'ip', 'last_used_at', 'token', 'user_agent', 'user_id'])
+    t.same(named.indexes.map((index: any) => index.config.name).sort(), ['account_token_created_at_idx', 'account_token_expires_at_idx', 'account_token_user_id_idx'])
+    t.same(named.columns.map((c: any) => c.name).sort(), ['created_at', 'expires_at', 'ip', 'kind', 'last_used_at', 'name', 'scopes', 'token', 'user_agent', 'user_id'])
     t.same(named.columns.filter((c: any) => c.notNull).map((c: any) => c.name).sort(), ['created_at', 'token', 'user_id'])
   })
 }

@@ -77,7 +77,7 @@ for (const driver of drivers) {
 
     const protectedOperations: Array<[string, string, string[]]> = [
       ['/auth/logout', 'post', ['204', '401', '403', '503']],
-      ['/auth/sessions', 'get', ['200', '401', '503']],
+      ['/auth/sessions', 'get', ['200', '401', '403', '503']],
       ['/auth/sessions/{id}', 'delete', ['204', '401', '403', '404', '503']],
       ['/auth/logout-all', 'post', ['204', '401', '403', '503']]
     ]

@@ -124,7 +124,7 @@ for (const driver of drivers) {
     const hash = await cachedHash(PASSWORD)
     t.notOk(Object.values(user).includes(hash), 'no password hash')
 
-    t.same(Object.keys(session).sort(), ['createdAt', 'expiresAt', 'id', 'ip', 'lastUsedAt', 'userAgent', 'userId'])
+    t.same(Object.keys(session).sort(), ['createdAt', 'expiresAt', 'id', 'ip', 'kind', 'lastUsedAt', 'name', 'scopes', 'userAgent', 'userId'])
     t.ok(session.id === hashToken(token), 'id is the digest of the token, not the token')
     t.equal(session.userId, id)
     t.type(session.createdAt, Date)

@@ -43,6 +43,9 @@ for (const driver of drivers) {
     t.strictSame(session, {
       id: hashToken(token),
       userId,
+      kind: 'session',
+      name: null,
+      scopes: null,
       createdAt: new Date(T0),
       expiresAt: new Date(T0 + HOUR),
       lastUsedAt: null,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { desc, eq, is, sql } from 'drizzle-orm'
+import { and, desc, eq, is, sql } from 'drizzle-orm'
 import { MySqlTable } from 'drizzle-orm/mysql-core'
 import { driverError, type Dialect, type AnyDatabase, type AnyTable, type Driver, type TokenInsert } from './types.js'
 import { users, accessTokens } from '../schema/mysql.js'
@@ -36,11 +36,13 @@ export function mysqlDialect (db: AnyDatabase, driver: Driver): Dialect {
     async insertToken (insert: TokenInsert) {
       if (insert.keep === null) {
         await driver.write(db.insert(insert.table).values(insert.values))
-        return
+        return true
       }
       const keep = insert.keep
       const lock = lockName(insert)
+      let inserted = false
       await retry(() => transaction(db, async (tx: AnyDatabase) => {
+        inserted = false
         // Concurrent logins of one user first queue on a named lock, as on
         // PostgreSQL's advisory lock: the locking read below alone lets
         // those of a user without tokens share the index gap, and many
@@ -53,19 +55,22 @@ export function mysqlDialect (db: AnyDatabase, driver: Driver): Dialect {
           // committed, even the one that released the named lock just before
           // its commit.
           const owned: Array<{ token: string }> = await tx.select({ token: insert.token }).from(insert.table)
-            .where(eq(insert.userId, insert.ownerId))
+            .where(and(eq(insert.userId, insert.ownerId), insert.counted))
             .orderBy(desc(insert.createdAt), desc(insert.token))
             .for('update')
+          if (insert.atLimit === 'refuse' && owned.length >= keep) return
           await tx.insert(insert.table).values(insert.values)
           // MySQL refuses LIMIT inside IN (...): the rows to keep come from the
           // locked read above instead.
-          await deleteAllBut(tx, insert, owned.slice(0, keep - 1).map((row) => row.token))
+          if (insert.atLimit !== 'refuse') await deleteAllBut(tx, insert, owned.slice(0, keep - 1).map((row) => row.token))
+          inserted = true
         } finally {
           // A named lock belongs to the connection, which goes back to the
           // pool: release it whatever happened.
           await tx.execute(sql`select release_lock(${lock})`)
         }
       }), isDeadlock, 5)
+      return inserted
     },
     isUniqueViolation (error: unknown) {
       return driverError(error).code === 'ER_DUP_ENTRY'

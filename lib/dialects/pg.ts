@@ -2,7 +2,7 @@ import { is, sql } from 'drizzle-orm'
 import { PgTable } from 'drizzle-orm/pg-core'
 import { driverError, type Dialect, type AnyDatabase, type AnyTable, type Driver, type TokenInsert } from './types.js'
 import { users, accessTokens } from '../schema/pg.js'
-import { deleteAllBut, newestOthers } from './trim.js'
+import { countedTokens, deleteAllBut, newestOthers } from './trim.js'
 
 /** PostgreSQL: advisory locks for the per-user limit, SQLSTATE 23505 for a unique violation. */
 export function pgDialect (db: AnyDatabase, driver: Driver): Dialect {
@@ -18,16 +18,20 @@ export function pgDialect (db: AnyDatabase, driver: Driver): Dialect {
       if (insert.keep === null) {
         // One statement is a transaction of its own.
         await driver.write(db.insert(insert.table).values(insert.values))
-        return
+        return true
       }
+      let inserted = false
       await transaction(db, async (tx: AnyDatabase) => {
         // Concurrent logins of one user queue here, so each sees the rows
         // the others committed and the limit holds. The lock ends with the
         // transaction.
         await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`access-tokens:${String(insert.ownerId)}`}, 0))`)
+        if (insert.atLimit === 'refuse' && (await countedTokens(tx, insert)).length >= insert.keep!) return
         await tx.insert(insert.table).values(insert.values)
-        await deleteAllBut(tx, insert, newestOthers(tx, insert))
+        if (insert.atLimit !== 'refuse') await deleteAllBut(tx, insert, newestOthers(tx, insert))
+        inserted = true
       })
+      return inserted
     },
     isUniqueViolation (error: unknown) {
       return driverError(error).code === '23505'

@@ -1,8 +1,8 @@
-import { is } from 'drizzle-orm'
+import { eq, is } from 'drizzle-orm'
 import { SQLiteTable } from 'drizzle-orm/sqlite-core'
-import { driverError, type Dialect, type AnyDatabase, type AnyTable, type Driver, type TokenInsert } from './types.js'
+import { driverError, type Dialect, type AnyDatabase, type AnyQuery, type AnyTable, type Driver, type TokenInsert } from './types.js'
 import { users, accessTokens } from '../schema/sqlite.js'
-import { deleteAllBut, newestOthers } from './trim.js'
+import { deleteAllBut, newestOthers, refuseOverLimit } from './trim.js'
 
 /** better-sqlite3 and node:sqlite name the constraint; libSQL's result codes say the same. */
 const UNIQUE_VIOLATIONS = new Set<unknown>(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY'])
@@ -30,9 +30,16 @@ export function sqliteDialect (db: AnyDatabase, driver: Driver): Dialect {
     all: (query) => driver.all(query),
     write: (query) => driver.write(query),
     async insertToken (insert: TokenInsert) {
-      await atomically(db, (tx) => insert.keep === null
-        ? [tx.insert(insert.table).values(insert.values)]
-        : [tx.insert(insert.table).values(insert.values), deleteAllBut(tx, insert, newestOthers(tx, insert))])
+      const statements = (tx: AnyDatabase): AnyQuery[] => {
+        const insertRow = tx.insert(insert.table).values(insert.values)
+        if (insert.keep === null) return [insertRow]
+        return [insertRow, insert.atLimit === 'refuse' ? refuseOverLimit(tx, insert) : deleteAllBut(tx, insert, newestOthers(tx, insert))]
+      }
+      await atomically(db, statements)
+      if (insert.keep === null || insert.atLimit !== 'refuse') return true
+      // Refused when the second statement took the new row out again.
+      const found = await driver.all(db.select({ token: insert.token }).from(insert.table).where(eq(insert.token, insert.digest)))
+      return found.length > 0
     },
     isUniqueViolation,
     ownsTable (table: AnyTable) {

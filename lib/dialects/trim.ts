@@ -1,4 +1,4 @@
-import { and, desc, eq, ne, notInArray } from 'drizzle-orm'
+import { and, desc, eq, ne, notInArray, sql } from 'drizzle-orm'
 import type { AnyDatabase, AnyQuery, TokenInsert } from './types.js'
 
 /**
@@ -8,7 +8,7 @@ import type { AnyDatabase, AnyQuery, TokenInsert } from './types.js'
  */
 export function newestOthers (db: AnyDatabase, insert: TokenInsert): AnyQuery {
   return db.select({ token: insert.token }).from(insert.table)
-    .where(and(eq(insert.userId, insert.ownerId), ne(insert.token, insert.digest)))
+    .where(and(eq(insert.userId, insert.ownerId), ne(insert.token, insert.digest), insert.counted))
     .orderBy(desc(insert.createdAt), desc(insert.token))
     .limit((insert.keep as number) - 1)
 }
@@ -18,7 +18,26 @@ export function deleteAllBut (db: AnyDatabase, insert: TokenInsert, kept: AnyQue
   return db.delete(insert.table).where(and(
     eq(insert.userId, insert.ownerId),
     ne(insert.token, insert.digest),
+    insert.counted,
     // drizzle-orm's notInArray takes a subquery or a list of values.
     notInArray(insert.token, kept as string[])
   ))
+}
+
+/** Up to `keep` of the owner's counted tokens: as many as `keep` means the limit is reached. */
+export function countedTokens (db: AnyDatabase, insert: TokenInsert): AnyQuery {
+  return db.select({ token: insert.token }).from(insert.table)
+    .where(and(eq(insert.userId, insert.ownerId), insert.counted))
+    .limit(insert.keep as number)
+}
+
+/**
+ * Takes the new row out again when the owner now has more than `keep`
+ * counted rows: a refusal at the limit for drivers that run the statements
+ * of a transaction without reading an answer in between (libSQL's batch).
+ */
+export function refuseOverLimit (db: AnyDatabase, insert: TokenInsert): AnyQuery {
+  const counted = db.select({ count: sql`count(*)` }).from(insert.table)
+    .where(and(eq(insert.userId, insert.ownerId), insert.counted))
+  return db.delete(insert.table).where(and(eq(insert.token, insert.digest), sql`(${counted}) > ${insert.keep}`))
 }

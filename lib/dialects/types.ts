@@ -1,4 +1,4 @@
-import type { Column } from 'drizzle-orm'
+import type { Column, SQL } from 'drizzle-orm'
 
 /** A database family: it decides the SQL (types, locks, upserts, errors). */
 export type DialectName = 'sqlite' | 'pg' | 'mysql'
@@ -36,6 +36,14 @@ export interface TokenInsert {
   ownerId: unknown
   /** Keep at most this many tokens of the owner, the new one included; null: no limit. */
   keep: number | null
+  /** Which of the owner's rows count toward `keep` (logins only, live keys only); undefined: all. */
+  counted?: SQL
+  /**
+   * What happens at the limit: 'evict' (the default) deletes the oldest
+   * counted rows beyond `keep`; 'refuse' inserts nothing when the owner has
+   * `keep` counted rows already, and insertToken answers false.
+   */
+  atLimit?: 'evict' | 'refuse'
 }
 
 /** How one driver runs what the family's SQL builds. */
@@ -76,8 +84,12 @@ export interface Dialect {
   all<Row>(query: AnyQuery): Promise<Row[]>
   /** Runs an insert, update or delete and returns how many rows it touched. */
   write(query: AnyQuery): Promise<number>
-  /** Inserts a token and trims the owner's oldest beyond `keep`, in one transaction. */
-  insertToken(insert: TokenInsert): Promise<void>
+  /**
+   * Inserts a token and trims the owner's oldest beyond `keep` (or refuses
+   * the insert at the limit), in one transaction that concurrent inserts of
+   * the same owner queue on. False when refused.
+   */
+  insertToken(insert: TokenInsert): Promise<boolean>
   /** Whether an error is a unique-key violation (createUser: a taken email). */
   isUniqueViolation(error: unknown): boolean
   /** Whether a Drizzle table belongs to this dialect. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { boolean, char, customType, datetime, index, mysqlTable, varchar, type AnyMySqlColumn } from 'drizzle-orm/mysql-core'
+import { boolean, char, customType, datetime, index, mysqlTable, text, varchar, type AnyMySqlColumn } from 'drizzle-orm/mysql-core'
 import { indexName, sameValuesAs } from './user-id.js'
 
 // serial is bigint unsigned auto_increment; a reference holds bigint unsigned.
@@ -34,10 +34,17 @@ export function defineAccessTokenTable<TId extends AnyMySqlColumn> (usersIdColum
     createdAt: datetime('created_at', { mode: 'date', fsp: 3 }).notNull(),
     lastUsedAt: datetime('last_used_at', { mode: 'date', fsp: 3 }),
     userAgent: varchar('user_agent', { length: 512 }),
-    ip: varchar('ip', { length: 64 })
+    ip: varchar('ip', { length: 64 }),
+    // API keys (NULL kind: a login from before these columns existed).
+    kind: varchar('kind', { length: 16 }),
+    name: varchar('name', { length: 100 }),
+    scopes: text('scopes'),
+    expiresAt: datetime('expires_at', { mode: 'date', fsp: 3 })
   }, (table) => [
     index(indexName(name, 'user_id')).on(table.userId),
-    index(indexName(name, 'created_at')).on(table.createdAt)
+    index(indexName(name, 'created_at')).on(table.createdAt),
+    // Pruning finds expired API keys by it.
+    index(indexName(name, 'expires_at')).on(table.expiresAt)
   ])
 }
 

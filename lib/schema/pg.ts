@@ -28,10 +28,17 @@ export function defineAccessTokenTable<TId extends AnyPgColumn> (usersIdColumn: 
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3, mode: 'date' }).notNull(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, precision: 3, mode: 'date' }),
     userAgent: text('user_agent'),
-    ip: text('ip')
+    ip: text('ip'),
+    // API keys (NULL kind: a login from before these columns existed).
+    kind: varchar('kind', { length: 16 }),
+    name: varchar('name', { length: 100 }),
+    scopes: text('scopes'),
+    expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3, mode: 'date' })
   }, (table) => [
     index(indexName(name, 'user_id')).on(table.userId),
-    index(indexName(name, 'created_at')).on(table.createdAt)
+    index(indexName(name, 'created_at')).on(table.createdAt),
+    // Pruning finds expired API keys by it.
+    index(indexName(name, 'expires_at')).on(table.expiresAt)
   ])
 }
 

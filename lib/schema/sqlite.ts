@@ -28,10 +28,17 @@ export function defineAccessTokenTable<TId extends AnySQLiteColumn> (usersIdColu
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }),
     userAgent: text('user_agent'),
-    ip: text('ip')
+    ip: text('ip'),
+    // API keys (NULL kind: a login from before these columns existed).
+    kind: text('kind'),
+    name: text('name'),
+    scopes: text('scopes'),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' })
   }, (table) => [
     index(indexName(name, 'user_id')).on(table.userId),
-    index(indexName(name, 'created_at')).on(table.createdAt)
+    index(indexName(name, 'created_at')).on(table.createdAt),
+    // Pruning finds expired API keys by it.
+    index(indexName(name, 'expires_at')).on(table.expiresAt)
   ])
 }
 

@@ -275,6 +275,46 @@ step('a note added on the page is saved', async (t) => {
   t.same(notes.map((note) => note.text), ['written in the browser'])
 })
 
+step('API keys: create one, see it once, copy it, use it, revoke it', async (t) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: example.url })
+  await page.fill('#api-key-name', 'backup script')
+  // notes:read is checked by default; the key gets that scope alone.
+  await page.selectOption('#api-key-expiry', 'never')
+  await page.click('#api-key-form button[type="submit"]')
+  await page.locator('#new-api-key').waitFor()
+  const key = await page.inputValue('#new-api-key-value')
+  t.match(key, /^demo_[0-9A-Za-z]{49}$/, 'the key, with the demo prefix')
+  await page.locator('#api-keys li', { hasText: 'backup script' }).waitFor()
+  t.match(await page.locator('#api-keys li').innerText(), /scopes: notes:read .*expires never/)
+
+  await page.click('#copy-api-key')
+  await page.locator('#message', { hasText: 'Key copied.' }).waitFor()
+  t.equal(await page.evaluate('navigator.clipboard.readText()'), key, 'the clipboard holds the key')
+
+  // The key at work, as curl would send it.
+  const withKey = (path: string, init: RequestInit = {}): Promise<globalThis.Response> =>
+    fetch(example.url + path, { ...init, headers: { ...init.headers, authorization: `Bearer ${key}` } })
+  const notes = await withKey('/notes')
+  t.equal(notes.status, 200, 'notes:read reads the notes')
+  t.same((await notes.json() as Array<{ text: string }>).map((note) => note.text), ['written in the browser'])
+  const write = await withKey('/notes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'by key' }) })
+  t.equal(write.status, 403, 'without notes:write it cannot write')
+  t.equal(write.headers.get('www-authenticate'), 'Bearer error="insufficient_scope", scope="notes:write"')
+  t.equal((await withKey('/auth/api-keys')).status, 403, 'a key cannot list keys')
+
+  // Shown once: after a reload the key is nowhere on the page.
+  await page.reload()
+  await page.locator('#api-keys li', { hasText: 'backup script' }).waitFor()
+  t.equal(await page.locator('#new-api-key').isVisible(), false)
+  t.notOk((await page.content()).includes(key), 'the key is not shown again')
+  t.equal(await page.inputValue('#new-api-key-value'), '')
+
+  await page.locator('#api-keys li', { hasText: 'backup script' }).locator('button').click()
+  await page.locator('#message', { hasText: 'revoked' }).waitFor()
+  t.equal(await page.locator('#api-keys li').count(), 0, 'the list is empty')
+  t.equal((await withKey('/notes')).status, 401, 'the revoked key is refused')
+})
+
 let otherPage: Page | null = null
 const csrfTarget = (): Page => otherPage ?? page
 

@@ -83,15 +83,15 @@ export function tokenTableSql (dialect: DialectName, name: string, userIdType: s
   const fk = 'foreign key (user_id) references account(id) on delete cascade'
   if (dialect === 'sqlite') {
     return `create table ${name} (token text primary key, user_id ${userIdType} not null, created_at integer not null, ` +
-      `last_used_at integer, user_agent text, ip text, ${fk})`
+      `last_used_at integer, user_agent text, ip text, kind text, name text, scopes text, expires_at integer, ${fk})`
   }
   if (dialect === 'pg') {
     return `create table ${name} (token varchar(64) primary key, user_id ${userIdType} not null, created_at timestamptz(3) not null, ` +
-      `last_used_at timestamptz(3), user_agent text, ip text, ${fk})`
+      `last_used_at timestamptz(3), user_agent text, ip text, kind varchar(16), name varchar(100), scopes text, expires_at timestamptz(3), ${fk})`
   }
   // InnoDB ignores a REFERENCES written on the column: the key must be a table constraint.
   return `create table ${name} (token varchar(64) primary key, user_id ${userIdType} not null, created_at datetime(3) not null, ` +
-    `last_used_at datetime(3), user_agent varchar(512), ip varchar(64), ${fk})`
+    `last_used_at datetime(3), user_agent varchar(512), ip varchar(64), kind varchar(16), name varchar(100), scopes text, expires_at datetime(3), ${fk})`
 }
 
 const DEFINE = {

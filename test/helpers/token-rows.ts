@@ -13,9 +13,10 @@ export interface StoredToken {
   ip: string | null
 }
 
-/** Every row of the default access_token table. */
+/** Every row of the default access_token table: the columns of a login. */
 export async function tokenRows (tdb: TestDatabase): Promise<StoredToken[]> {
-  return await tdb.db.select().from(tdb.schema.accessTokens)
+  const { token, userId, createdAt, lastUsedAt, userAgent, ip } = tdb.schema.accessTokens
+  return await tdb.db.select({ token, userId, createdAt, lastUsedAt, userAgent, ip }).from(tdb.schema.accessTokens)
 }
 
 /** The row of a secret, or undefined when it is gone. */

@@ -35,6 +35,9 @@ import { assertType, expectType } from './expect.js'
 
 const db = drizzle({ client: new Database(':memory:') })
 const app = Fastify()
+app.register(accessTokens, { database: db, apiKeys: { prefix: 'acme_', scopes: ['a'], maxLifetimeSeconds: null, maxPerUser: 10 } })
+// @ts-expect-error the prefix is a string
+app.register(accessTokens, { database: db, apiKeys: { prefix: 1 } })
 
 // The default and the named export are the same plugin.
 assertType<typeof accessTokens, typeof namedPlugin>()
@@ -149,6 +152,9 @@ app.requireUser({ optional: true, active: false, verified: true, superuser: true
 app.requireUser({ admin: true })
 // @ts-expect-error requirements are booleans
 app.requireUser({ verified: 'yes' })
+app.requireUser({ scopes: ['notes:read'], apiKeys: false })
+// @ts-expect-error scopes are a list
+app.requireUser({ scopes: 'notes:read' })
 
 app.get('/me', { onRequest: app.authenticate }, async (request) => {
   assertType<typeof request.user, DefaultUser | null>()
@@ -161,6 +167,7 @@ app.get('/admin', { preHandler: [app.requireUser({ superuser: true })] }, async 
 app.get('/config', { config: { auth: true } }, async (request) => request.user?.id)
 app.get('/config-options', { config: { auth: { verified: true, optional: true } } }, async (request) => request.user?.isVerified)
 app.get('/config-off', { config: { auth: false } }, async () => 'open')
+app.get('/config-scopes', { config: { auth: { scopes: ['notes:read'], apiKeys: true } } }, async (request) => request.accessToken?.scopes)
 // Fastify infers a route's config type from the object given, so a wrong
 // config.auth is refused when the route is added, not by the compiler.
 
@@ -171,6 +178,9 @@ assertType<Session['expiresAt'], Date | null>()
 assertType<Session['lastUsedAt'], Date | null>()
 assertType<Session['userAgent'], string | null>()
 assertType<Session['ip'], string | null>()
+assertType<Session['kind'], 'session' | 'api-key'>()
+assertType<Session['name'], string | null>()
+assertType<Session['scopes'], string[] | null>()
 
 // app.accessTokens: every method async, with these results.
 const api = app.accessTokens
@@ -189,6 +199,13 @@ api.revokeAll('user-id', { except: 'session-id' })
 // @ts-expect-error except is a session id
 api.revokeAll('user-id', { except: true })
 assertType<ReturnType<typeof api.list>, Promise<Session[]>>()
+expectType<Promise<{ token: string, session: Session }>>()(api.createApiKey('user-id', { name: 'CI', scopes: ['a'], expiresInSeconds: null }))
+// @ts-expect-error a key needs a name
+api.createApiKey('user-id', { scopes: ['a'] })
+assertType<ReturnType<typeof api.listApiKeys>, Promise<Session[]>>()
+api.revokeAll('user-id', { kind: 'api-key' })
+// @ts-expect-error kind is 'session' or 'api-key'
+api.revokeAll('user-id', { kind: 'key' })
 assertType<ReturnType<typeof api.pruneExpired>, Promise<number>>()
 
 // Functions.
