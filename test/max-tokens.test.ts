@@ -130,7 +130,8 @@ for (const driver of drivers) {
   })
 }
 
-for (const driver of drivers.filter((name) => FAMILY[name] !== 'sqlite')) {
+// Two pools need a server: PGlite, like SQLite, is one process's database.
+for (const driver of drivers.filter((name) => FAMILY[name] !== 'sqlite' && name !== 'pglite')) {
   t.test(`${driver}: logins through two connection pools at once keep the limit`, async (t) => {
     const first = await buildApp(t, { driver, plugin: { maxTokensPerUser: 4 } })
     const second = await buildApp(t, { driver, tdb: first.tdb, plugin: { database: secondPool(t, first.tdb), maxTokensPerUser: 4 } })
