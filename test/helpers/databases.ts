@@ -105,7 +105,7 @@ function parkPglite (client: PGlite): void {
   idlePglites.push(client)
   clearTimeout(closeIdlePglites)
   closeIdlePglites = setTimeout(function closeIdle () {
-    for (const idle of idlePglites.splice(0)) void idle.close()
+    for (const idle of idlePglites.splice(0)) idle.close().catch(() => {})
   }, 1000)
   closeIdlePglites.unref()
 }
