@@ -5,6 +5,8 @@ import { resolveOptions, type AccessTokensOptions } from './options.js'
 import { dialectOf } from './dialects/index.js'
 import { resolveTokenTable, resolveUserTable } from './tables.js'
 import { TokenStore } from './store.js'
+import { VerifiedCache } from './cache.js'
+import { setUpRevocations } from './revocations/index.js'
 import { createTransport } from './transport.js'
 import { checkRequireUserOptions, createGuards } from './hooks.js'
 import { accessTokenRoutes } from './routes.js'
@@ -30,6 +32,11 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
     throw new INVALID_OPTION('idleTimeoutSeconds', 'needs a last_used_at column in the token table')
   }
 
+  // Revocations reach every instance's cache (lib/revocations): every
+  // instance publishes, those with a cache listen.
+  const cache = options.cache === null ? null : new VerifiedCache(options.cache)
+  const revocations = await setUpRevocations(dialect, cache, app.log)
+
   // Everything below is done once: statements prepared, transports chosen.
   const instance = ++instances
   let store: TokenStore
@@ -43,7 +50,8 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
       lifetimeSeconds: options.lifetimeSeconds,
       idleTimeoutSeconds: options.idleTimeoutSeconds,
       maxTokensPerUser: options.maxTokensPerUser,
-      cache: options.cache,
+      cache,
+      publisher: revocations.publisher,
       log: app.log
     }, `access_tokens_lookup_${instance}`)
     authenticate = options.authenticate ?? defaultAuthenticate(dialect, users!, `access_tokens_login_${instance}`)
@@ -69,7 +77,8 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
     revokeSession: (id) => store.revokeSession(id),
     revokeAll: (userId, revokeOptions) => store.revokeAll(userId, revokeOptions),
     list: (userId) => store.list(userId),
-    pruneExpired: () => store.pruneExpired()
+    pruneExpired: () => store.pruneExpired(),
+    invalidateUser: (userId) => store.invalidateUser(userId)
   }
   app.decorate('accessTokens', api)
   app.decorate('authenticate', requireUser())
@@ -114,6 +123,14 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
       onLogout: options.onLogout,
       security: openapi.security,
       routeConfig: openapi.routeConfig
+    })
+  }
+
+  const receiver = revocations.receiver
+  if (receiver !== null) {
+    await receiver.start()
+    app.addHook('onClose', async function stopReceivingRevocations () {
+      await receiver.close()
     })
   }
 

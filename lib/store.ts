@@ -5,7 +5,8 @@ import type { Dialect } from './dialects/types.js'
 import type { TokenTable, UserTable } from './tables.js'
 import { generateToken, hashToken, isTokenShaped } from './token.js'
 import { expiryOf, isLive, sessionOf, type Lifetimes, type Session, type TokenRow } from './session.js'
-import { VerifiedCache, type Verified } from './cache.js'
+import type { VerifiedCache, Verified } from './cache.js'
+import { tokensEvent, type Publisher, type RevocationEvent } from './revocations/index.js'
 import { storeUnavailable } from './errors.js'
 
 /**
@@ -31,7 +32,9 @@ export interface StoreConfig<User> {
   lifetimeSeconds: number | null
   idleTimeoutSeconds: number | null
   maxTokensPerUser: number | null
-  cache: { ttlSeconds: number, max: number } | null
+  cache: VerifiedCache | null
+  /** Where revocations are published for every instance; null: nowhere (plain deletes). */
+  publisher: Publisher | null
   log: FastifyBaseLogger
 }
 
@@ -70,6 +73,7 @@ export class TokenStore<User = unknown> {
   readonly #keep: number | null
   readonly #touchIntervalMs: number
   readonly #cache: VerifiedCache | null
+  readonly #publisher: Publisher | null
   readonly #log: FastifyBaseLogger
   /** The prepared lookup of the hot path: token row (and user) by digest. */
   readonly #lookup: Lookup
@@ -87,7 +91,8 @@ export class TokenStore<User = unknown> {
     this.#touchIntervalMs = config.idleTimeoutSeconds === null
       ? TOUCH_INTERVAL_MS
       : Math.min(TOUCH_INTERVAL_MS, config.idleTimeoutSeconds * 500)
-    this.#cache = config.cache === null ? null : new VerifiedCache(config.cache)
+    this.#cache = config.cache
+    this.#publisher = config.publisher
     this.#log = config.log
 
     const { db } = config.dialect
@@ -134,7 +139,9 @@ export class TokenStore<User = unknown> {
       values,
       digest,
       ownerId: userId,
-      keep: this.#keep
+      keep: this.#keep,
+      // Tokens evicted by the limit are revoked like any other.
+      publish: this.#publisher === null ? null : (tx, digests) => this.#publisher!.within(tx, tokensEvent(digests))
     }))
     return { token, session: sessionOf(row, this.#lifetimes) }
   }
@@ -232,7 +239,7 @@ export class TokenStore<User = unknown> {
     // Anything that is not a digest names no session: no query for it.
     if (typeof id !== 'string' || !isTokenShaped(id)) return false
     try {
-      return await this.#write(and(eq(this.#tokens.token, id), owner)!) > 0
+      return await this.#revokeWhere(and(eq(this.#tokens.token, id), owner)!, tokensEvent([id])) > 0
     } finally {
       // After the delete: a lookup that read the row before it cannot cache it again.
       this.#cache?.delete(id)
@@ -244,7 +251,7 @@ export class TokenStore<User = unknown> {
     const except = options.except
     const ofUser = eq(this.#tokens.userId, userId)
     try {
-      return await this.#write(except === undefined ? ofUser : and(ofUser, ne(this.#tokens.token, except))!)
+      return await this.#revokeWhere(except === undefined ? ofUser : and(ofUser, ne(this.#tokens.token, except))!, { all: true })
     } finally {
       // The database may match ids the cache would not ('5' and 5, a UUID in
       // capitals): a rare call, so every entry goes.
@@ -278,7 +285,8 @@ export class TokenStore<User = unknown> {
         .from(this.#tokens.table).where(expired).limit(PRUNE_BATCH)))
       if (batch.length === 0) break
       // Still expired when deleted: a row used meanwhile (idle timeout) stays.
-      deleted += await this.#write(and(inArray(this.#tokens.token, batch.map((row) => row.token)), expired)!)
+      const digests = batch.map((row) => row.token)
+      deleted += await this.#revokeWhere(and(inArray(this.#tokens.token, digests), expired)!, tokensEvent(digests))
       if (batch.length < PRUNE_BATCH) break
       await yieldToEventLoop()
     }
@@ -297,8 +305,23 @@ export class TokenStore<User = unknown> {
     return conditions.length === 0 ? undefined : or(...conditions)
   }
 
-  async #write (where: SQL): Promise<number> {
+  /**
+   * Tells every instance's cache that a user changed: their cached entries
+   * go (all entries, as only the database knows which ids are the user's).
+   */
+  async invalidateUser (userId: unknown): Promise<void> {
+    if (userId === null || userId === undefined) throw new TypeError('invalidateUser() needs a user id')
+    try {
+      if (this.#publisher !== null) await guarded(() => this.#publisher!.publish({ all: true }))
+    } finally {
+      this.#cache?.clear()
+    }
+  }
+
+  /** Deletes token rows and publishes the revocation in the same transaction. */
+  async #revokeWhere (where: SQL, event: RevocationEvent): Promise<number> {
     const { db } = this.#dialect
+    if (this.#publisher !== null) return guarded(() => this.#publisher!.revoke(this.#tokens.table, where, event))
     return guarded(() => this.#dialect.write(db.delete(this.#tokens.table).where(where)))
   }
 }

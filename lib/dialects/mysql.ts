@@ -65,7 +65,9 @@ export function mysqlDialect (db: AnyDatabase): Dialect {
           await tx.insert(insert.table).values(insert.values)
           // MySQL refuses LIMIT inside IN (...): the rows to keep come from the
           // locked read above instead.
-          await deleteAllBut(tx, insert, owned.slice(0, keep - 1).map((row) => row.token))
+          const [header] = await deleteAllBut(tx, insert, owned.slice(0, keep - 1).map((row) => row.token))
+          // No RETURNING here: the evicted are the locked rows not kept.
+          if (header.affectedRows > 0) await insert.publish?.(tx, owned.slice(keep - 1).map((row) => row.token))
         } finally {
           // A named lock belongs to the connection, which goes back to the
           // pool: release it whatever happened.

@@ -81,7 +81,8 @@ export function pgDialect (db: AnyDatabase): Dialect {
         // transaction.
         await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`access-tokens:${String(insert.ownerId)}`}, 0))`)
         await tx.insert(insert.table).values(insert.values)
-        await deleteAllBut(tx, insert, newestOthers(tx, insert))
+        const evicted: Array<{ token: string }> = await deleteAllBut(tx, insert, newestOthers(tx, insert)).returning({ token: insert.token })
+        if (evicted.length > 0) await insert.publish?.(tx, evicted.map((row) => row.token))
       })
     },
     isUniqueViolation (error: unknown) {

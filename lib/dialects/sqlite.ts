@@ -46,7 +46,8 @@ export function sqliteDialect (db: AnyDatabase): Dialect {
       db.transaction((tx: AnyDatabase) => {
         tx.insert(insert.table).values(insert.values).run()
         if (insert.keep !== null) {
-          deleteAllBut(tx, insert, newestOthers(tx, insert)).run()
+          const evicted: Array<{ token: string }> = deleteAllBut(tx, insert, newestOthers(tx, insert)).returning({ token: insert.token }).all()
+          if (evicted.length > 0) insert.publish?.(tx, evicted.map((row) => row.token))?.run()
         }
       }, { behavior: 'immediate' })
     },

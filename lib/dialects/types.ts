@@ -25,6 +25,12 @@ export interface TokenInsert {
   ownerId: unknown
   /** Keep at most this many tokens of the owner, the new one included; null: no limit. */
   keep: number | null
+  /**
+   * The statement (or null) that publishes the revocation of the evicted
+   * tokens, run inside the insert's transaction when any were evicted
+   * (lib/revocations); null: nowhere to publish.
+   */
+  publish?: ((tx: AnyDatabase, digests: string[]) => AnyQuery | null) | null
 }
 
 /** Everything that differs between SQLite, PostgreSQL and MySQL, and nothing else. */

@@ -1,0 +1,72 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Dialect } from '../dialects/types.js'
+import type { VerifiedCache } from '../cache.js'
+import { INVALID_OPTION } from '../errors.js'
+import { LogReader, mysqlLogPublisher, sqliteLogPublisher } from './log.js'
+import { memoryPublisher, memoryReceiver } from './memory.js'
+import { pgPublisher } from './pg.js'
+import { PgReceiver } from './pg-receiver.js'
+import { PollReceiver } from './poll.js'
+import { nodePostgresListen } from './listen-node-postgres.js'
+import { LOG_TABLE, mysqlLog, sqliteLog } from './tables.js'
+import type { Listen } from './listen.js'
+import type { Publisher, Receiver } from './types.js'
+
+export type { Publisher, Receiver } from './types.js'
+export { tokensEvent, type RevocationEvent } from './events.js'
+
+export interface Revocations {
+  /** Null when there is nowhere to publish (no log table): revocations are plain deletes. */
+  publisher: Publisher | null
+  /** Null without a cache: nothing to keep up to date. */
+  receiver: Receiver | null
+}
+
+/**
+ * The listeners of each PostgreSQL driver, tried in turn on the database's
+ * client. A driver added here needs nothing else.
+ */
+const LISTENERS: Array<(client: unknown) => Listen | null> = [nodePostgresListen]
+
+function listenerOf (dialect: Dialect): Listen | null {
+  for (const make of LISTENERS) {
+    const listen = make(dialect.db.$client)
+    if (listen !== null) return listen
+  }
+  return null
+}
+
+/** Whether the revocation log table can be read. */
+async function hasLog (dialect: Dialect, log: typeof sqliteLog | typeof mysqlLog): Promise<boolean> {
+  try {
+    await dialect.all(dialect.db.select({ id: log.id }).from(log).limit(1))
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * How revocations travel between the instances on `dialect`'s database:
+ * PostgreSQL's notifications, the log table of SQLite files and MySQL, or
+ * the process itself for an in-memory SQLite database.
+ */
+export async function setUpRevocations (dialect: Dialect, cache: VerifiedCache | null, log: FastifyBaseLogger): Promise<Revocations> {
+  const { db } = dialect
+  if (dialect.name === 'pg') {
+    if (cache === null) return { publisher: pgPublisher(db), receiver: null }
+    const listen = listenerOf(dialect)
+    if (listen === null) throw new INVALID_OPTION('cache', 'needs a PostgreSQL driver whose notifications the plugin can listen to (node-postgres)')
+    return { publisher: pgPublisher(db), receiver: new PgReceiver(listen, cache, log) }
+  }
+  if (dialect.name === 'sqlite' && db.$client?.memory === true) {
+    return { publisher: memoryPublisher(db), receiver: cache === null ? null : memoryReceiver(db, cache) }
+  }
+  const table = dialect.name === 'sqlite' ? sqliteLog : mysqlLog
+  if (!await hasLog(dialect, table)) {
+    if (cache === null) return { publisher: null, receiver: null }
+    throw new INVALID_OPTION('cache', `needs the table ${LOG_TABLE}, through which revocations reach every instance: run migrate(db)`)
+  }
+  const publisher = dialect.name === 'sqlite' ? sqliteLogPublisher(db, table) : mysqlLogPublisher(db, table)
+  return { publisher, receiver: cache === null ? null : new PollReceiver(new LogReader(db, table), cache, log) }
+}
