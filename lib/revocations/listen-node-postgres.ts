@@ -3,6 +3,8 @@ import type { Listen, Listening } from './listen.js'
 
 /** A connection that does not answer within this time is given up on. */
 const CONNECT_TIMEOUT_MS = 5000
+/** The name the listening connection shows in pg_stat_activity. */
+export const APPLICATION_NAME = 'fastify-access-tokens revocations'
 /** How long a goodbye may take before the socket is simply destroyed. */
 const END_TIMEOUT_MS = 1000
 
@@ -22,7 +24,9 @@ export function nodePostgresListen (client: AnyDatabase): Listen | null {
     const connection = new Client({
       ...config,
       connectionTimeoutMillis: config.connectionTimeoutMillis || CONNECT_TIMEOUT_MS,
-      keepAlive: true
+      keepAlive: true,
+      // Tells this connection apart in pg_stat_activity: it stays open and idle.
+      application_name: APPLICATION_NAME
     })
     let over = false
     function lost (error: unknown): void {
