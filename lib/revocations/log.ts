@@ -80,9 +80,14 @@ export class LogReader {
   /** Ids skipped over, and when they were first missed (Date.now()). */
   readonly #gaps = new Map<number, number>()
 
-  constructor (db: AnyDatabase, log: LogTable) {
+  readonly #gapWaitMs: number
+  readonly #maxGaps: number
+
+  constructor (db: AnyDatabase, log: LogTable, limits: { gapWaitMs?: number, maxGaps?: number } = {}) {
     this.#db = db
     this.#log = log
+    this.#gapWaitMs = limits.gapWaitMs ?? GAP_WAIT_MS
+    this.#maxGaps = limits.maxGaps ?? MAX_GAPS
   }
 
   /** Starts after the newest row: what was logged before, no cache of this instance holds. */
@@ -97,7 +102,7 @@ export class LogReader {
     let missed = false
     const now = Date.now()
     for (const [id, since] of this.#gaps) {
-      if (now - since > GAP_WAIT_MS) this.#gaps.delete(id)
+      if (now - since > this.#gapWaitMs) this.#gaps.delete(id)
     }
     for (;;) {
       const newer = gt(this.#log.id, this.#last)
@@ -110,7 +115,7 @@ export class LogReader {
         events.push(decode(row.subject))
         if (this.#gaps.delete(id)) continue
         for (let hole = this.#last + 1; hole < id; hole++) {
-          if (this.#gaps.size >= MAX_GAPS) {
+          if (this.#gaps.size >= this.#maxGaps) {
             missed = true
             break
           }

@@ -25,7 +25,8 @@ export class PollReceiver implements Receiver {
   readonly #liveness: Liveness
   #timer: NodeJS.Timeout | null = null
   #reading: Promise<void> | null = null
-  #prunedAt = 0
+  // The first read prunes: an instance that starts is a good time to tidy up.
+  #prunedAt = -Infinity
 
   constructor (reader: LogReader, cache: VerifiedCache, log: FastifyBaseLogger) {
     this.#reader = reader
