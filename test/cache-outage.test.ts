@@ -147,6 +147,8 @@ for (const dialect of dialects.filter((name) => name !== 'sqlite')) {
     await sleep(200)
     if (dialect === 'mysql') t.notOk(answered, 'not served from the cache')
     t.ok(await until(() => count(built.warnings, LAPSE) === 1, 3000), 'the lapse is logged')
+    // Long enough for the stalled channel to be given up on and replaced.
+    await sleep(2500)
     built.proxy!.restore()
     t.not((await pending).statusCode, 200, 'the entry cached before the stall is not served')
     await recovered(t, built, stale)
