@@ -168,3 +168,47 @@ for (const dialect of dialects.filter((name) => name !== 'pg')) {
     await recovered(t, built, stale)
   })
 }
+
+for (const dialect of dialects.filter((name) => name !== 'sqlite')) {
+  t.test(`${dialect}: the database comes and goes under load: no stale acceptance, no crash`, async (t) => {
+    const bound = dialect === 'pg' ? 100 : 1000
+    const built = await setup(t, dialect)
+    // Another instance, on connections the cuts do not touch, makes the revocation.
+    const other = await buildApp(t, { tdb: built.direct, plugin: { cache: true } })
+    await addQuickUser(built, 'a@example.com')
+    const victim = await built.login('a@example.com')
+    const live = await built.login('a@example.com')
+    t.equal(await status(built.app, victim), 200)
+
+    let revokedAt = Infinity
+    const traffic = { running: true }
+    const stale: number[] = []
+    const seen = new Set<number>()
+    const load = Array.from({ length: 6 }, async (_, n) => {
+      while (traffic.running) {
+        const token = n % 2 === 0 ? victim : live
+        const startedAt = performance.now()
+        const code = await status(built.app, token)
+        seen.add(code)
+        if (token === victim && code === 200 && startedAt > revokedAt + bound) stale.push(startedAt - revokedAt)
+      }
+    })
+    for (let cycle = 0; cycle < 3; cycle++) {
+      await sleep(300)
+      built.proxy!.cut('reset')
+      if (cycle === 1) {
+        t.equal(await other.app.accessTokens.revokeSession(hashToken(victim)), true)
+        revokedAt = performance.now()
+      }
+      await sleep(300)
+      built.proxy!.restore()
+    }
+    await sleep(1500)
+    traffic.running = false
+    await Promise.all(load)
+    t.same(stale, [], 'the revoked token was never accepted past the bound')
+    t.same([...seen].filter((code) => ![200, 401, 503].includes(code)), [], 'only 200, 401 and 503')
+    t.equal(await status(built.app, live), 200, 'the app answers as before')
+    t.equal(await status(built.app, victim), 401)
+  })
+}

@@ -38,16 +38,16 @@ export class Liveness {
   /** Every revocation committed before `askedAt` (performance.now()) has been received. */
   confirm (askedAt: number): void {
     if (askedAt <= this.#confirmedAt) return
-    if (askedAt - this.#confirmedAt > LIVE_MS) {
-      // The channel was not trusted a moment ago (or never was): revocations
-      // of the gap may have been missed, so nothing cached before now stays.
-      this.#onRecover()
-      if (this.#lapseLogged) {
-        this.#lapseLogged = false
-        this.#log.warn('access-tokens: revocations from other instances are received again; the cache is back in use')
-      }
-    }
+    // The channel was not trusted a moment ago (or never was): revocations
+    // of the gap may have been missed, so nothing cached before now stays.
+    if (askedAt - this.#confirmedAt > LIVE_MS) this.#onRecover()
     this.#confirmedAt = askedAt
+    // A confirmation that took long to come may not make the channel live
+    // yet: the recovery is the first one that does.
+    if (this.#lapseLogged && this.live()) {
+      this.#lapseLogged = false
+      this.#log.warn('access-tokens: revocations from other instances are received again; the cache is back in use')
+    }
   }
 
   /** The channel is known to be broken: the cache is bypassed from now on. */
