@@ -201,3 +201,34 @@ for (const dialect of dialects.filter((name) => name === 'mysql')) {
     t.equal(await status(built.app, token), 401, 'read within 1 s of its commit')
   })
 }
+
+for (const dialect of dialects) {
+  t.test(`${dialect}: evictions and invalidateUser reach another instance within the bound`, async (t) => {
+    const bound = dialect === 'pg' ? 100 : 1000
+    const tdb = dialect === 'sqlite' ? await sqliteFile(t) : await openDatabase(dialect)
+    if (dialect !== 'sqlite') t.teardown(() => tdb.close())
+    const options = { cache: true, maxTokensPerUser: 1 }
+    const first = await buildApp(t, { tdb, plugin: options })
+    const second = await buildApp(t, { tdb, plugin: options })
+    const userId = await addQuickUser(first, 'a@example.com')
+    const refusedWithin = async (token: string): Promise<boolean> => {
+      const deadline = Date.now() + bound
+      while (await status(second.app, token) === 200) {
+        if (Date.now() > deadline) return false
+        await sleep(5)
+      }
+      return true
+    }
+
+    const evicted = await first.login('a@example.com')
+    t.equal(await status(second.app, evicted), 200)
+    const kept = await first.login('a@example.com')
+    t.ok(await refusedWithin(evicted), 'the evicted token is refused by the other instance')
+
+    t.equal(await status(second.app, kept), 200)
+    await deleteBehind(tdb, kept)
+    t.equal(await status(second.app, kept), 200, 'served from the cache')
+    await first.app.accessTokens.invalidateUser(userId)
+    t.ok(await refusedWithin(kept), 'invalidateUser reaches the other instance')
+  })
+}

@@ -42,9 +42,8 @@ export function nodePostgresListen (client: AnyDatabase): Listen | null {
     // must not become an uncaught exception.
     connection.on('error', lost)
     connection.on('end', () => lost(new Error('the listening connection ended')))
-    connection.on('notification', (message: { channel: string, payload?: string }) => {
-      if (!over) handlers.message(message.channel, message.payload ?? '')
-    })
+    // The receiver tells the messages of a replaced connection apart.
+    connection.on('notification', (message: { channel: string, payload: string }) => handlers.message(message.channel, message.payload))
     try {
       await connection.connect()
       // Channel names are ours, made of letters, digits and underscores.

@@ -37,11 +37,11 @@ export class Liveness {
 
   /** Every revocation committed before `askedAt` (performance.now()) has been received. */
   confirm (askedAt: number): void {
-    if (askedAt <= this.#confirmedAt) return
     // The channel was not trusted a moment ago (or never was): revocations
     // of the gap may have been missed, so nothing cached before now stays.
     if (askedAt - this.#confirmedAt > LIVE_MS) this.#onRecover()
-    this.#confirmedAt = askedAt
+    // A read given up on may still answer, later than a newer one.
+    this.#confirmedAt = Math.max(this.#confirmedAt, askedAt)
     // A confirmation that took long to come may not make the channel live
     // yet: the recovery is the first one that does.
     if (this.#lapseLogged && this.live()) {

@@ -30,7 +30,8 @@ export class PgReceiver implements Receiver {
   readonly #liveness: Liveness
   readonly #pingChannel = `access_tokens_beat_${randomBytes(8).toString('hex')}`
   #listening: Listening | null = null
-  #connecting = false
+  /** The connection being opened, if one is. */
+  #connecting: Promise<void> | null = null
   #closed = false
   #failures = 0
   #retry: NodeJS.Timeout | null = null
@@ -61,8 +62,13 @@ export class PgReceiver implements Receiver {
   }
 
   async #connect (): Promise<void> {
-    if (this.#closed || this.#connecting || this.#listening !== null) return
-    this.#connecting = true
+    if (this.#closed || this.#connecting !== null || this.#listening !== null) return
+    this.#connecting = this.#open()
+    await this.#connecting
+    this.#connecting = null
+  }
+
+  async #open (): Promise<void> {
     let listening: Listening | null = null
     try {
       listening = await this.#listen([CHANNEL, this.#pingChannel], {
@@ -74,13 +80,7 @@ export class PgReceiver implements Receiver {
         }
       })
     } catch (error) {
-      this.#connecting = false
       this.#lost(error)
-      return
-    }
-    this.#connecting = false
-    if (this.#closed) {
-      await listening.close()
       return
     }
     this.#listening = listening
@@ -140,6 +140,8 @@ export class PgReceiver implements Receiver {
     this.#closed = true
     if (this.#timer !== null) clearInterval(this.#timer)
     if (this.#retry !== null) clearTimeout(this.#retry)
+    // A connection being opened is closed once open.
+    await this.#connecting
     const listening = this.#listening
     this.#listening = null
     await listening?.close()

@@ -27,6 +27,8 @@ export class PollReceiver implements Receiver {
   #reading: Promise<void> | null = null
   // The first read prunes: an instance that starts is a good time to tidy up.
   #prunedAt = -Infinity
+  /** Reading starts after the newest row, once the log could be read at all. */
+  #begun = false
 
   constructor (reader: LogReader, cache: VerifiedCache, log: FastifyBaseLogger) {
     this.#reader = reader
@@ -36,12 +38,9 @@ export class PollReceiver implements Receiver {
   }
 
   async start (): Promise<void> {
-    try {
-      await this.#reader.begin()
-      await this.#poll()
-    } catch (error) {
-      this.#liveness.lost(storeUnavailable(error))
-    }
+    // The first read, as every other: a database away at start only delays the cache.
+    this.#tick()
+    await this.#reading
     this.#timer = setInterval(() => { this.#tick() }, POLL_MS)
     // Reading the log must not keep a process alive that is otherwise done.
     this.#timer.unref()
@@ -67,6 +66,10 @@ export class PollReceiver implements Receiver {
 
   async #poll (): Promise<void> {
     const askedAt = performance.now()
+    if (!this.#begun) {
+      await this.#reader.begin()
+      this.#begun = true
+    }
     const { events, missed } = await this.#reader.read()
     for (const event of events) this.#cache.apply(event)
     if (missed) this.#cache.clear()
