@@ -9,6 +9,7 @@ import Database from 'better-sqlite3'
 import Fastify from 'fastify'
 import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
+import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,6 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { dialects, openDatabase, type TestDatabase } from './helpers/databases.js'
 import { buildApp, bearer, type TestApp } from './helpers/app.js'
 import { addQuickUser } from './helpers/quick-user.js'
+import { startProxy } from './helpers/tcp-proxy.js'
 import accessTokens, { hashToken, migrate } from '../index.js'
 import { LogReader } from '../lib/revocations/log.js'
 import { sqliteLog } from '../lib/revocations/tables.js'
@@ -230,5 +232,27 @@ for (const dialect of dialects) {
     t.equal(await status(second.app, kept), 200, 'served from the cache')
     await first.app.accessTokens.invalidateUser(userId)
     t.ok(await refusedWithin(kept), 'invalidateUser reaches the other instance')
+  })
+}
+
+for (const dialect of dialects.filter((name) => name === 'mysql')) {
+  t.test(`${dialect}: a database away at registration: revocations are published once it is back`, async (t) => {
+    const tdb = await openDatabase(dialect)
+    const url = new URL(tdb.url!)
+    const proxy = await startProxy({ host: url.hostname, port: Number(url.port) })
+    url.host = `127.0.0.1:${proxy.port}`
+    const pool = mysql.createPool({ uri: url.toString(), connectionLimit: 2, connectTimeout: 500 })
+    t.teardown(async () => {
+      await pool.end()
+      await proxy.close()
+      await tdb.close()
+    })
+    proxy.cut('reset')
+    const built = await buildApp(t, { tdb: { ...tdb, db: drizzleMysql(pool) } })
+    proxy.restore()
+    await addQuickUser(built, 'a@example.com')
+    const token = await built.login('a@example.com')
+    t.equal((await built.app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })).statusCode, 204)
+    t.equal((await tdb.query('select count(*) as n from access_token_revocation'))[0].n, 1, 'the logout was published')
   })
 }

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { Dialect } from '../dialects/types.js'
+import { driverError, type Dialect } from '../dialects/types.js'
 import type { VerifiedCache } from '../cache.js'
 import { INVALID_OPTION } from '../errors.js'
 import { LogReader, mysqlLogPublisher, sqliteLogPublisher } from './log.js'
@@ -36,13 +36,19 @@ function listenerOf (dialect: Dialect): Listen | null {
   return null
 }
 
-/** Whether the revocation log table can be read. */
+/**
+ * Whether the revocation log table exists. Only an answer that says so
+ * counts as no: a database that cannot be reached at start (a server
+ * restarting) is taken to have it, so that revocations are published once
+ * it is back, or fail with 503 meanwhile, never go unpublished.
+ */
 async function hasLog (dialect: Dialect, log: typeof sqliteLog | typeof mysqlLog): Promise<boolean> {
   try {
     await dialect.all(dialect.db.select({ id: log.id }).from(log).limit(1))
     return true
-  } catch {
-    return false
+  } catch (error) {
+    const cause = driverError(error) as { code?: unknown, message?: unknown }
+    return cause.code !== 'ER_NO_SUCH_TABLE' && !/no such table/.test(String(cause.message))
   }
 }
 
