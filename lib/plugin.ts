@@ -5,6 +5,8 @@ import { resolveOptions, type AccessTokensOptions } from './options.js'
 import { dialectOf, SUPPORTED } from './dialects/index.js'
 import { resolveTokenTable, resolveUserTable } from './tables.js'
 import { TokenStore } from './store.js'
+import { VerifiedCache } from './cache.js'
+import { setUpRevocations } from './revocations/index.js'
 import { createTransport } from './transport.js'
 import { checkRequireUserOptions, createGuards, type AuthHook, type RequireUserOptions } from './hooks.js'
 import { accessTokenRoutes } from './routes.js'
@@ -34,6 +36,11 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
     throw new INVALID_OPTION('apiKeys', `the token table lacks the columns ${tokens.missingApiKeyColumns.join(', ')}: run migrate(db), or add them (defineAccessTokenTable has them)`)
   }
 
+  // Revocations reach every instance's cache (lib/revocations): every
+  // instance publishes, those with a cache listen.
+  const cache = options.cache === null ? null : new VerifiedCache(options.cache)
+  const revocations = await setUpRevocations(dialect, cache, app.log)
+
   // Everything below is done once: statements prepared, transports chosen.
   const instance = ++instances
   let store: TokenStore
@@ -47,7 +54,8 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
       lifetimeSeconds: options.lifetimeSeconds,
       idleTimeoutSeconds: options.idleTimeoutSeconds,
       maxTokensPerUser: options.maxTokensPerUser,
-      cache: options.cache,
+      cache,
+      publisher: revocations.publisher,
       apiKeys: options.apiKeys,
       log: app.log
     }, `access_tokens_lookup_${instance}`)
@@ -80,7 +88,8 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
     revokeSession: (id) => store.revokeSession(id),
     revokeAll: (userId, revokeOptions) => store.revokeAll(userId, revokeOptions),
     list: (userId) => store.list(userId),
-    pruneExpired: () => store.pruneExpired()
+    pruneExpired: () => store.pruneExpired(),
+    invalidateUser: (userId) => store.invalidateUser(userId)
   }
   app.decorate('accessTokens', api)
   app.decorate('authenticate', requireUser())
@@ -164,6 +173,14 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
       onLogout: options.onLogout,
       security: openapi.security,
       routeConfig: openapi.routeConfig
+    })
+  }
+
+  const receiver = revocations.receiver
+  if (receiver !== null) {
+    await receiver.start()
+    app.addHook('onClose', async function stopReceivingRevocations () {
+      await receiver.close()
     })
   }
 
