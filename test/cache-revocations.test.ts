@@ -14,7 +14,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { dialects, openDatabase, type TestDatabase } from './helpers/databases.js'
+import { drivers, driversOf, familyOf, openDatabase, type TestDatabase, type TestDriver } from './helpers/databases.js'
+import { drizzle as drizzleLibsql } from 'drizzle-orm/libsql'
+import { createClient } from '@libsql/client'
 import { buildApp, bearer, type TestApp } from './helpers/app.js'
 import { addQuickUser } from './helpers/quick-user.js'
 import { startProxy } from './helpers/tcp-proxy.js'
@@ -27,9 +29,9 @@ async function status (app: TestApp['app'], token: string): Promise<number> {
   return (await app.inject({ url: '/me', headers: bearer(token) })).statusCode
 }
 
-async function sqliteFile (t: Test, options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+async function sqliteFile (t: Test, driver: TestDriver, options: { migrated?: boolean } = {}): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'access-tokens-revocations-'))
-  const tdb = await openDatabase('sqlite', { file: join(dir, 'app.db'), ...options })
+  const tdb = await openDatabase(driver, { file: join(dir, 'app.db'), ...options })
   t.teardown(async () => {
     await tdb.close()
     rmSync(dir, { recursive: true, force: true })
@@ -50,70 +52,96 @@ t.test('events: token keys or everything; anything else drops everything', async
   t.equal(keyOf(digest).length, 16)
 })
 
-t.test('sqlite in memory: instances in one process hear each other, evictions and invalidateUser included', async (t) => {
-  const first = await buildApp(t, { plugin: { cache: true, maxTokensPerUser: 2 } })
-  const second = await buildApp(t, { tdb: first.tdb, plugin: { cache: true, maxTokensPerUser: 2 } })
-  const userId = await addQuickUser(first, 'a@example.com')
-  const token = await first.login('a@example.com')
-  t.equal(await status(second.app, token), 200)
-  await first.login('a@example.com')
-  await first.login('a@example.com')
-  t.equal(await status(second.app, token), 401, 'evicted by the limit on the first, refused at once by the second')
+/** An SQLite database in memory on `driver`: libSQL's `:memory:`, the others' default. */
+async function sqliteMemory (t: Test, driver: TestDriver): Promise<TestDatabase> {
+  const tdb = await openDatabase(driver, { migrated: driver !== 'libsql' })
+  t.teardown(() => tdb.close())
+  if (driver !== 'libsql') return tdb
+  const client = createClient({ url: ':memory:' })
+  t.teardown(() => { client.close() })
+  const db = drizzleLibsql({ client })
+  await migrate(db)
+  return {
+    ...tdb,
+    db,
+    query: async (text, params = []) => {
+      const result = await client.execute({ sql: text, args: params as never })
+      return result.rows.map((row) => Object.fromEntries(result.columns.map((column, i) => [column, row[i]])))
+    }
+  }
+}
 
-  const kept = await first.login('a@example.com')
-  t.equal(await status(second.app, kept), 200)
-  await first.tdb.query('update user set is_active = 0 where id = ?', [userId])
-  t.equal(await status(second.app, kept), 200, 'the cached user, until told')
-  await first.app.accessTokens.invalidateUser(userId)
-  t.equal(await status(second.app, kept), 401, 'invalidateUser reaches the other instance')
-  await t.rejects(first.app.accessTokens.invalidateUser(null), TypeError)
-  await t.rejects(first.app.accessTokens.invalidateUser(undefined), TypeError)
-})
+for (const driver of driversOf('sqlite')) {
+  t.test(`${driver} in memory: instances in one process hear each other, evictions and invalidateUser included`, async (t) => {
+    const tdb = await sqliteMemory(t, driver)
+    const first = await buildApp(t, { tdb, plugin: { cache: true, maxTokensPerUser: 2 } })
+    const second = await buildApp(t, { tdb, plugin: { cache: true, maxTokensPerUser: 2 } })
+    t.equal((await tdb.query('select count(*) as n from access_token_revocation'))[0].n, 0)
+    const userId = await addQuickUser(first, 'a@example.com')
+    const token = await first.login('a@example.com')
+    t.equal(await status(second.app, token), 200)
+    await first.login('a@example.com')
+    await first.login('a@example.com')
+    t.equal(await status(second.app, token), 401, 'evicted by the limit on the first, refused at once by the second')
 
-t.test('sqlite file: invalidateUser and revocations that cannot be published fail with 503 and revoke nothing', async (t) => {
-  const tdb = await sqliteFile(t)
-  const built = await buildApp(t, { tdb, plugin: { cache: true } })
-  const userId = await addQuickUser(built, 'a@example.com')
-  const token = await built.login('a@example.com')
-  await tdb.query('alter table access_token_revocation rename to away')
-  const logout = await built.app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })
-  t.equal(logout.statusCode, 503)
-  t.equal(logout.json().code, 'TOKEN_STORE_UNAVAILABLE')
-  t.equal((await tdb.query('select count(*) as n from access_token'))[0].n, 1, 'the row is still there: one transaction')
-  await t.rejects(built.app.accessTokens.invalidateUser(userId), { code: 'TOKEN_STORE_UNAVAILABLE' })
-  await tdb.query('alter table away rename to access_token_revocation')
-  t.equal((await built.app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })).statusCode, 204)
-})
+    const kept = await first.login('a@example.com')
+    t.equal(await status(second.app, kept), 200)
+    await first.tdb.query('update user set is_active = 0 where id = ?', [userId])
+    t.equal(await status(second.app, kept), 200, 'the cached user, until told')
+    await first.app.accessTokens.invalidateUser(userId)
+    t.equal(await status(second.app, kept), 401, 'invalidateUser reaches the other instance')
+    await t.rejects(first.app.accessTokens.invalidateUser(null), TypeError)
+    await t.rejects(first.app.accessTokens.invalidateUser(undefined), TypeError)
+    t.equal((await tdb.query('select count(*) as n from access_token_revocation'))[0].n, 0, 'told in the process, not through the log')
+  })
+}
 
-t.test('sqlite file without the log table: the cache is refused at registration, plain revocations work', async (t) => {
-  const tdb = await sqliteFile(t)
-  await tdb.query('drop table access_token_revocation')
-  const app = Fastify()
-  t.teardown(() => app.close())
-  app.register(accessTokens, { database: tdb.db, cache: true })
-  await t.rejects(async () => { await app.ready() }, { code: 'INVALID_OPTION', message: /cache.*access_token_revocation.*migrate/ })
+for (const driver of driversOf('sqlite')) {
+  t.test(`${driver} file: invalidateUser and revocations that cannot be published fail with 503 and revoke nothing`, async (t) => {
+    const tdb = await sqliteFile(t, driver)
+    const built = await buildApp(t, { tdb, plugin: { cache: true } })
+    const userId = await addQuickUser(built, 'a@example.com')
+    const token = await built.login('a@example.com')
+    await tdb.query('alter table access_token_revocation rename to away')
+    const logout = await built.app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })
+    t.equal(logout.statusCode, 503)
+    t.equal(logout.json().code, 'TOKEN_STORE_UNAVAILABLE')
+    t.equal((await tdb.query('select count(*) as n from access_token'))[0].n, 1, 'the row is still there: one transaction')
+    await t.rejects(built.app.accessTokens.invalidateUser(userId), { code: 'TOKEN_STORE_UNAVAILABLE' })
+    await tdb.query('alter table away rename to access_token_revocation')
+    t.equal((await built.app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })).statusCode, 204)
+  })
 
-  const built = await buildApp(t, { tdb })
-  await addQuickUser(built, 'a@example.com')
-  const token = await built.login('a@example.com')
-  t.equal((await built.app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })).statusCode, 204)
-  t.equal(await status(built.app, token), 401)
-  await built.app.accessTokens.invalidateUser('anyone')
-})
+  t.test(`${driver} file without the log table: the cache is refused at registration, plain revocations work`, async (t) => {
+    const tdb = await sqliteFile(t, driver)
+    await tdb.query('drop table access_token_revocation')
+    const app = Fastify()
+    t.teardown(() => app.close())
+    app.register(accessTokens, { database: tdb.db, cache: true })
+    await t.rejects(async () => { await app.ready() }, { code: 'INVALID_OPTION', message: /cache.*access_token_revocation.*migrate/ })
 
-t.test('sqlite file: a log with more holes than can be waited for drops the cache', async (t) => {
-  const tdb = await sqliteFile(t)
-  const built = await buildApp(t, { tdb, plugin: { cache: true } })
-  await addQuickUser(built, 'a@example.com')
-  const token = await built.login('a@example.com')
-  t.equal(await status(built.app, token), 200)
-  await deleteBehind(tdb, token)
-  t.equal(await status(built.app, token), 200, 'served from the cache')
-  await tdb.query('insert into access_token_revocation (id, created_at, subject) values (20000000, 0, ?)', ['unrelated-key-00'])
-  const until = Date.now() + 1000
-  while (await status(built.app, token) === 200 && Date.now() < until) await sleep(20)
-  t.equal(await status(built.app, token), 401, 'the cache was dropped')
-})
+    const built = await buildApp(t, { tdb })
+    await addQuickUser(built, 'a@example.com')
+    const token = await built.login('a@example.com')
+    t.equal((await built.app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })).statusCode, 204)
+    t.equal(await status(built.app, token), 401)
+    await built.app.accessTokens.invalidateUser('anyone')
+  })
+
+  t.test(`${driver} file: a log with more holes than can be waited for drops the cache`, async (t) => {
+    const tdb = await sqliteFile(t, driver)
+    const built = await buildApp(t, { tdb, plugin: { cache: true } })
+    await addQuickUser(built, 'a@example.com')
+    const token = await built.login('a@example.com')
+    t.equal(await status(built.app, token), 200)
+    await deleteBehind(tdb, token)
+    t.equal(await status(built.app, token), 200, 'served from the cache')
+    await tdb.query('insert into access_token_revocation (id, created_at, subject) values (20000000, 0, ?)', ['unrelated-key-00'])
+    const until = Date.now() + 1000
+    while (await status(built.app, token) === 200 && Date.now() < until) await sleep(20)
+    t.equal(await status(built.app, token), 401, 'the cache was dropped')
+  })
+}
 
 t.test('the log reader: holes are read when they fill, given up on after a while, and old rows pruned', async (t) => {
   const client = new Database(':memory:')
@@ -146,9 +174,9 @@ t.test('the log reader: holes are read when they fill, given up on after a while
   t.notOk((client.prepare('select id from access_token_revocation').all() as Array<{ id: number }>).some((row) => row.id === 10), 'the old row is pruned')
 })
 
-for (const dialect of dialects.filter((name) => name === 'pg')) {
-  t.test(`${dialect}: on a single pg.Client, revocations of other instances arrive too`, async (t) => {
-    const tdb = await openDatabase(dialect)
+for (const driver of drivers.filter((name) => name === 'node-postgres')) {
+  t.test(`${driver}: on a single pg.Client, revocations of other instances arrive too`, async (t) => {
+    const tdb = await openDatabase(driver)
     const client = new pg.Client({ connectionString: tdb.url! })
     await client.connect()
     t.teardown(async () => {
@@ -165,9 +193,11 @@ for (const dialect of dialects.filter((name) => name === 'pg')) {
     while (await status(single.app, token) === 200 && Date.now() < until) await sleep(5)
     t.equal(await status(single.app, token), 401, 'within 100 ms')
   })
+}
 
-  t.test(`${dialect}: a database whose client cannot listen: the cache is refused at registration`, async (t) => {
-    const tdb = await openDatabase(dialect)
+for (const driver of driversOf('pg')) {
+  t.test(`${driver}: a database whose client cannot listen: the cache is refused at registration`, async (t) => {
+    const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
     // The same database, its client hidden: as a driver the plugin cannot listen on.
     const database = Object.create(tdb.db, { $client: { value: {} } })
@@ -178,9 +208,9 @@ for (const dialect of dialects.filter((name) => name === 'pg')) {
   })
 }
 
-for (const dialect of dialects.filter((name) => name === 'mysql')) {
-  t.test(`${dialect}: a log row committed after a higher one was read is still read`, async (t) => {
-    const tdb = await openDatabase(dialect)
+for (const driver of driversOf('mysql')) {
+  t.test(`${driver}: a log row committed after a higher one was read is still read`, async (t) => {
+    const tdb = await openDatabase(driver)
     const late = await mysql.createConnection(tdb.url!)
     t.teardown(async () => {
       await late.end()
@@ -204,10 +234,11 @@ for (const dialect of dialects.filter((name) => name === 'mysql')) {
   })
 }
 
-for (const dialect of dialects) {
-  t.test(`${dialect}: evictions and invalidateUser reach another instance within the bound`, async (t) => {
+for (const driver of drivers) {
+  const dialect = familyOf(driver)
+  t.test(`${driver}: evictions and invalidateUser reach another instance within the bound`, async (t) => {
     const bound = dialect === 'pg' ? 100 : 1000
-    const tdb = dialect === 'sqlite' ? await sqliteFile(t) : await openDatabase(dialect)
+    const tdb = dialect === 'sqlite' ? await sqliteFile(t, driver) : await openDatabase(driver)
     if (dialect !== 'sqlite') t.teardown(() => tdb.close())
     const options = { cache: true, maxTokensPerUser: 1 }
     const first = await buildApp(t, { tdb, plugin: options })
@@ -235,9 +266,9 @@ for (const dialect of dialects) {
   })
 }
 
-for (const dialect of dialects.filter((name) => name === 'mysql')) {
-  t.test(`${dialect}: a database away at registration: revocations are published once it is back`, async (t) => {
-    const tdb = await openDatabase(dialect)
+for (const driver of driversOf('mysql')) {
+  t.test(`${driver}: a database away at registration: revocations are published once it is back`, async (t) => {
+    const tdb = await openDatabase(driver)
     const url = new URL(tdb.url!)
     const proxy = await startProxy({ host: url.hostname, port: Number(url.port) })
     url.host = `127.0.0.1:${proxy.port}`

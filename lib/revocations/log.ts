@@ -22,7 +22,7 @@ export function sqliteLogPublisher (db: AnyDatabase, log: LogTable, driver: Driv
       // The id is left to AUTOINCREMENT (null).
       const [, deleted] = await atomically(db, (tx) => [
         tx.insert(log).select(sql`select null, ${row.createdAt.getTime()}, ${row.subject}
-          where exists (${tx.select({ one: sql`1` }).from(table).where(where)})`),
+          where exists (${tx.select({ one: sql`1` }).from(table).where(where).getSQL()})`),
         tx.delete(table).where(where)
       ])
       return deleted
@@ -37,7 +37,7 @@ export function sqliteLogPublisher (db: AnyDatabase, log: LogTable, driver: Driv
       // One row naming every evicted token (column "token" of `evicted`),
       // none when there is none.
       return tx.insert(log).select(sql`select null, ${Date.now()}, subject from
-        (select group_concat(substr("token", 1, ${KEY_LENGTH}), ' ') as subject from (${evicted}) as evicted)
+        (select group_concat(substr("token", 1, ${KEY_LENGTH}), ' ') as subject from (${evicted.getSQL()}) as evicted)
         where subject is not null`)
     }
   }
