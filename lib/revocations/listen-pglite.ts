@@ -3,7 +3,10 @@ import type { Listen, Listening } from './listen.js'
 /**
  * PGlite: PostgreSQL in the process, one connection that is never lost
  * while the database is open. `listen` registers a callback per channel
- * and answers the function that ends it. Null when `client` is not PGlite.
+ * and answers the function that ends it; PGlite hands over notifications
+ * as it reads the answers of statements, in this process. No heartbeat
+ * then: its query would queue behind every other on the one connection,
+ * and lapse under load with nothing lost. Null when `client` is not PGlite.
  */
 export function pgliteListen (client: any): Listen | null {
   if (typeof client !== 'object' || client === null || typeof client.listen !== 'function' ||
@@ -28,6 +31,7 @@ export function pgliteListen (client: any): Listen | null {
       throw error
     }
     return {
+      inProcess: true,
       async notify (channel, payload) {
         try {
           await client.query('select pg_notify($1, $2)', [channel, payload])

@@ -10,6 +10,12 @@ export interface ListenHandlers {
 }
 
 export interface Listening {
+  /**
+   * The database runs in this process and hands notifications to the
+   * listeners itself (PGlite): the channel is live while the database is
+   * open, and needs no heartbeat.
+   */
+  readonly inProcess?: boolean
   /** Sends a notification through this very connection. */
   notify(channel: string, payload: string): Promise<void>
   /** Ends the connection, at once if it does not answer. */

@@ -45,7 +45,10 @@ export class PgReceiver implements Receiver {
     this.#listen = listen
     this.#cache = cache
     this.#liveness = new Liveness(log, () => cache.clear())
-    cache.live = () => this.#liveness.live()
+    // A database in this process (PGlite) is live while it listens: its
+    // statements may hold the event loop for longer than the heartbeat's
+    // bound, with no notification lost meanwhile.
+    cache.live = () => this.#listening?.inProcess === true || this.#liveness.live()
   }
 
   async start (): Promise<void> {
@@ -104,6 +107,11 @@ export class PgReceiver implements Receiver {
   #ping (): void {
     const listening = this.#listening
     if (listening === null) return
+    if (listening.inProcess === true) {
+      this.#liveness.confirm(performance.now())
+      this.#firstBeat?.()
+      return
+    }
     const beat = ++this.#beat
     this.#pending = { beat, sentAt: performance.now() }
     // A failed heartbeat is a lost connection, which the 'error' event reports.
