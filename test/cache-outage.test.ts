@@ -63,11 +63,11 @@ async function setup (t: Test, driver: TestDriver): Promise<Setup> {
   } else if (dialect === 'pg') {
     const pool = new pg.Pool({ connectionString: url.toString(), max: 4, connectionTimeoutMillis: 500, query_timeout: 500 })
     pool.on('error', () => {})
-    db = drizzlePg(pool)
+    db = drizzlePg({ client: pool })
     end = () => pool.end()
   } else {
     const pool = mysql.createPool({ uri: url.toString(), connectionLimit: 4, connectTimeout: 500 })
-    db = drizzleMysql(pool)
+    db = drizzleMysql({ client: pool })
     end = () => pool.end()
   }
   t.teardown(async () => {

@@ -146,7 +146,7 @@ for (const driver of driversOf('sqlite')) {
 t.test('the log reader: holes are read when they fill, given up on after a while, and old rows pruned', async (t) => {
   const client = new Database(':memory:')
   t.teardown(() => client.close())
-  const db = drizzleSqlite(client)
+  const db = drizzleSqlite({ client })
   await migrate(db)
   let now = 1_000_000
   t.teardown(() => { Date.now = real })
@@ -279,7 +279,7 @@ for (const driver of driversOf('mysql')) {
       await tdb.close()
     })
     proxy.cut('reset')
-    const built = await buildApp(t, { tdb: { ...tdb, db: drizzleMysql(pool) } })
+    const built = await buildApp(t, { tdb: { ...tdb, db: drizzleMysql({ client: pool }) } })
     proxy.restore()
     await addQuickUser(built, 'a@example.com')
     const token = await built.login('a@example.com')

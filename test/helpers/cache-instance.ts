@@ -24,16 +24,16 @@ if (dialect === 'sqlite') {
   const client = new Database(where, { timeout: 5000 })
   client.pragma('journal_mode = WAL')
   client.pragma('foreign_keys = ON')
-  database = drizzleSqlite(client)
+  database = drizzleSqlite({ client })
   end = async () => { client.close() }
 } else if (dialect === 'pg') {
   const pool = new pg.Pool({ connectionString: where })
   pool.on('error', () => {})
-  database = drizzlePg(pool)
+  database = drizzlePg({ client: pool })
   end = () => pool.end()
 } else {
   const pool = mysql.createPool({ uri: where })
-  database = drizzleMysql(pool)
+  database = drizzleMysql({ client: pool })
   end = () => pool.end()
 }
 
