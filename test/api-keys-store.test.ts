@@ -91,9 +91,9 @@ for (const driver of drivers) {
   t.test(`${driver}: maxPerUser holds under concurrent creation`, async (t) => {
     const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
-    // Two app instances, on two pools where the dialect has them.
+    // Two app instances, on two pools where the driver has a server to pool.
     const one = await buildApp(t, { driver, tdb, plugin: { apiKeys: { maxPerUser: 3 } } })
-    const two = tdb.dialect === 'sqlite'
+    const two = tdb.url === null
       ? one
       : await buildApp(t, { driver, tdb: { ...tdb, db: secondPool(t, tdb) }, plugin: { apiKeys: { maxPerUser: 3 } } })
     const userId = await addQuickUser(one, 'ann@example.com')

@@ -94,6 +94,21 @@ const schemas = { sqlite: sqliteSchema, pg: pgSchema, mysql: mysqlSchema }
 
 /** PGlite instances of closed test databases, empty, for the next ones. */
 const idlePglites: PGlite[] = []
+let closeIdlePglites: NodeJS.Timeout | undefined
+
+/**
+ * Keeps an emptied PGlite for the next test database. An open PGlite holds a
+ * timer of its WebAssembly runtime, which would keep the test process alive
+ * after its last test: the ones no test took within a second are closed.
+ */
+function parkPglite (client: PGlite): void {
+  idlePglites.push(client)
+  clearTimeout(closeIdlePglites)
+  closeIdlePglites = setTimeout(function closeIdle () {
+    for (const idle of idlePglites.splice(0)) void idle.close()
+  }, 1000)
+  closeIdlePglites.unref()
+}
 
 function uniqueName (): string {
   return `fat_test_${process.pid}_${randomBytes(4).toString('hex')}`
@@ -211,6 +226,7 @@ async function open (driver: TestDriver, file: string | undefined): Promise<Test
       }
     }
     case 'pglite': {
+      clearTimeout(closeIdlePglites)
       const client = idlePglites.pop() ?? new PGlite()
       return {
         ...base,
@@ -221,7 +237,7 @@ async function open (driver: TestDriver, file: string | undefined): Promise<Test
           // Starting PGlite takes seconds (initdb in WebAssembly): a closed
           // test database is emptied and kept for the next one.
           await client.exec('deallocate all; drop schema if exists drizzle cascade; drop schema public cascade; create schema public;')
-          idlePglites.push(client)
+          parkPglite(client)
         }
       }
     }
