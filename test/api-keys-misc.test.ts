@@ -120,3 +120,17 @@ t.test('the OpenAPI document shows the API-key routes and the scopes routes need
   t.equal(doc.paths['/plain'].get.description, undefined, 'nothing asked of keys, nothing said')
   t.same(doc.paths['/notes'].get.security, [{ bearerAuth: [] }])
 })
+
+t.test('without the plugin\'s routes, a protected route still gets its description, and no security requirement', async (t) => {
+  const tdb = await openDatabase('better-sqlite3')
+  t.teardown(() => tdb.close())
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(swagger, { openapi: { openapi: '3.0.3', info: { title: 'test', version: '1.0.0' } } })
+  await app.register(accessTokens, { database: tdb.db, routes: false })
+  app.get('/settings', { config: { auth: { apiKeys: false } } }, async () => ({}))
+  await app.ready()
+  const doc = app.swagger() as any
+  t.match(doc.paths['/settings'].get.description, /^Logins only/)
+  t.equal(doc.paths['/settings'].get.security, undefined, 'no scheme is declared to point at')
+})

@@ -17,7 +17,8 @@ export const pglite: Driver = {
     return await query
   },
   async write (query) {
-    return (await query).affectedRows ?? 0
+    // Set for every INSERT, UPDATE and DELETE, the only statements written here.
+    return (await query).affectedRows as number
   },
   async transaction (db, work) {
     await db.transaction(work)
