@@ -87,5 +87,6 @@ t.test('the redaction, for URLs that reach no route of the plugin', async (t) =>
   t.equal(redactIdPath(`/auth/sessions/%E0%A4%A${id}/x?y=1`, '/auth'), '/auth/sessions/[id]?y=1', 'whatever follows the id segment goes')
   t.equal(redactIdPath(`/api-keys/${id}`, ''), '/api-keys/[id]', 'an empty prefix')
   t.equal(redactIdPath('/auth/', '/auth'), null, 'the prefix alone')
+  t.equal(redactIdPath(`/other/sessions/${id}`, '/auth'), null, 'another prefix')
   t.equal(redactIdPath('/auth/sessions//', '/auth'), null, 'the session list, no id')
 })
