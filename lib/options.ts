@@ -97,6 +97,12 @@ export interface AccessTokensOptions {
   /** API keys: named, scoped, long-lived tokens that users create. Default false. */
   apiKeys?: boolean | ApiKeysOptions
   pruneIntervalSeconds?: number | null
+  /**
+   * Every database call of the plugin answers within this many milliseconds
+   * or fails with 503 TOKEN_STORE_UNAVAILABLE; a pooled connection whose call
+   * timed out is destroyed. On SQLite: the busy timeout. Default 5000; null: no limit.
+   */
+  storeTimeoutMs?: number | null
   onLogin?: LifecycleCallback<AccessTokenUser>
   onLogout?: LifecycleCallback<AccessTokenUser>
 }
@@ -120,6 +126,7 @@ export interface ResolvedOptions {
   cache: { ttlSeconds: number, max: number } | null
   apiKeys: ResolvedApiKeys | null
   pruneIntervalSeconds: number | null
+  storeTimeoutMs: number | null
   onLogin: LifecycleCallback<unknown> | null
   onLogout: LifecycleCallback<unknown> | null
 }
@@ -127,7 +134,7 @@ export interface ResolvedOptions {
 const KNOWN_OPTIONS = new Set([
   'database', 'tokens', 'users', 'lifetimeSeconds', 'idleTimeoutSeconds', 'maxTokensPerUser', 'bearer',
   'cookie', 'trustedOrigins', 'routes', 'authenticate', 'getUser', 'requireVerified', 'decorator', 'hook',
-  'cache', 'apiKeys', 'pruneIntervalSeconds', 'onLogin', 'onLogout',
+  'cache', 'apiKeys', 'pruneIntervalSeconds', 'storeTimeoutMs', 'onLogin', 'onLogout',
   // Fastify's own register options.
   'prefix', 'logLevel', 'logSerializers'
 ])
@@ -161,7 +168,8 @@ function checkKeys (option: string, value: Record<string, unknown>, known: Set<s
 // reserved for nothing.
 const MAX_SECONDS = 100 * 365 * 24 * 3600
 // setInterval takes at most 2^31 - 1 ms; more and it fires every millisecond.
-const MAX_INTERVAL_SECONDS = Math.floor((2 ** 31 - 1) / 1000)
+const MAX_TIMER_MS = 2 ** 31 - 1
+const MAX_INTERVAL_SECONDS = Math.floor(MAX_TIMER_MS / 1000)
 const MAX_COUNT = 1_000_000
 
 function positiveInteger (option: string, value: unknown, fallback: number | null, max: number): number | null {
@@ -327,6 +335,7 @@ export function resolveOptions (options: unknown): ResolvedOptions {
     cache: resolveCache(options.cache),
     apiKeys: resolveApiKeys(options.apiKeys, bearer),
     pruneIntervalSeconds: positiveInteger('pruneIntervalSeconds', options.pruneIntervalSeconds, null, MAX_INTERVAL_SECONDS),
+    storeTimeoutMs: positiveInteger('storeTimeoutMs', options.storeTimeoutMs, 5000, MAX_TIMER_MS),
     onLogin: fn('onLogin', options.onLogin),
     onLogout: fn('onLogout', options.onLogout)
   }

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import cookiePlugin from '@fastify/cookie'
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import { resolveOptions, type AccessTokensOptions } from './options.js'
-import { dialectOf, SUPPORTED } from './dialects/index.js'
+import { dialectOf, SUPPORTED, withStoreTimeout } from './dialects/index.js'
 import { resolveTokenTable, resolveUserTable } from './tables.js'
 import { TokenStore } from './store.js'
 import { createTransport } from './transport.js'
@@ -19,13 +19,13 @@ let instances = 0
 
 async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): Promise<void> {
   const options = resolveOptions(opts)
-  const dialect = dialectOf(opts.database)
-  if (dialect === null) throw new INVALID_OPTION('database', `must be a Drizzle database on ${SUPPORTED}`)
-  const tokenTable = options.tokens ?? dialect.defaults.accessTokens
-  if (!dialect.ownsTable(tokenTable)) throw new INVALID_OPTION('tokens', `must be a ${dialect.name} table, as the database is`)
+  const given = dialectOf(opts.database)
+  if (given === null) throw new INVALID_OPTION('database', `must be a Drizzle database on ${SUPPORTED}`)
+  const tokenTable = options.tokens ?? given.defaults.accessTokens
+  if (!given.ownsTable(tokenTable)) throw new INVALID_OPTION('tokens', `must be a ${given.name} table, as the database is`)
   const tokens = resolveTokenTable(tokenTable)
-  const userTable = options.users === false ? null : options.users ?? dialect.defaults.users
-  if (userTable !== null && !dialect.ownsTable(userTable)) throw new INVALID_OPTION('users', `must be a ${dialect.name} table, as the database is`)
+  const userTable = options.users === false ? null : options.users ?? given.defaults.users
+  if (userTable !== null && !given.ownsTable(userTable)) throw new INVALID_OPTION('users', `must be a ${given.name} table, as the database is`)
   const users = userTable === null ? null : resolveUserTable(userTable)
   if (options.idleTimeoutSeconds !== null && tokens.lastUsedAt === null) {
     throw new INVALID_OPTION('idleTimeoutSeconds', 'needs a last_used_at column in the token table')
@@ -35,6 +35,7 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
   }
 
   // Everything below is done once: statements prepared, transports chosen.
+  const dialect = await withStoreTimeout(given, options.storeTimeoutMs)
   const instance = ++instances
   let store: TokenStore
   let authenticate: NonNullable<typeof options.authenticate>

@@ -16,7 +16,7 @@ async function setup (t: Test, driver: TestDriver, plugin: Partial<AccessTokensO
   const tdb = await openDatabase(driver)
   t.teardown(() => tdb.close())
   const counting = countingDatabase(tdb.db)
-  const built = await buildApp(t, { driver, tdb, plugin: { database: counting.db, ...plugin }, routes: sessionRoute })
+  const built = await buildApp(t, { driver, tdb, plugin: { database: counting.db, storeTimeoutMs: null, ...plugin }, routes: sessionRoute })
   await built.addUser({ email: 'a@example.com' })
   return { ...built, counting }
 }

@@ -160,7 +160,7 @@ for (const driver of drivers.filter((name) => FAMILY[name] === 'mysql')) {
     const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
     const counting = countingDatabase(tdb.db)
-    const built = await buildApp(t, { driver, tdb, plugin: { database: counting.db, maxTokensPerUser: 2 } })
+    const built = await buildApp(t, { driver, tdb, plugin: { database: counting.db, storeTimeoutMs: null, maxTokensPerUser: 2 } })
     const id = await addQuickUser(built, 'a@example.com')
     await tdb.query('create table ballast (n int)')
 

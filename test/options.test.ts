@@ -49,7 +49,7 @@ t.test('database is required and must be a Drizzle database', async (t) => {
 
 t.test('numbers must be positive integers', async (t) => {
   const bad = [0, -1, 1.5, '60', NaN, Infinity, 2 ** 60, true, {}]
-  for (const option of ['lifetimeSeconds', 'idleTimeoutSeconds', 'maxTokensPerUser', 'pruneIntervalSeconds']) {
+  for (const option of ['lifetimeSeconds', 'idleTimeoutSeconds', 'maxTokensPerUser', 'pruneIntervalSeconds', 'storeTimeoutMs']) {
     for (const value of bad) await refused(t, { [option]: value }, option, `${option}: ${String(value)}`)
   }
   for (const key of ['ttlSeconds', 'max']) {
@@ -63,6 +63,7 @@ t.test('numbers have upper bounds past which dates, timers or memory break', asy
     [{ idleTimeoutSeconds: 100 * 365 * 24 * 3600 + 1 }, 'idleTimeoutSeconds', 100 * 365 * 24 * 3600],
     // setInterval's limit is 2^31 - 1 ms.
     [{ pruneIntervalSeconds: 2147484 }, 'pruneIntervalSeconds', 2147483],
+    [{ storeTimeoutMs: 2 ** 31 }, 'storeTimeoutMs', 2 ** 31 - 1],
     [{ maxTokensPerUser: 1_000_001 }, 'maxTokensPerUser', 1_000_000],
     [{ cache: { max: 1_000_001 } }, 'cache.max', 1_000_000],
     [{ cache: { ttlSeconds: 100 * 365 * 24 * 3600 + 1 } }, 'cache.ttlSeconds', 100 * 365 * 24 * 3600]

@@ -13,13 +13,14 @@ import type { TestDatabase } from './helpers/databases.js'
 import { buildApp, bearer, PASSWORD } from './helpers/app.js'
 import { within } from './helpers/within.js'
 
-// better-sqlite3 waits this long for a lock before SQLITE_BUSY (its default is 5000 ms).
+// The plugin's storeTimeoutMs: on SQLite, the connection's busy timeout, how
+// long it waits for a lock before SQLITE_BUSY (the default is 5000 ms).
 const BUSY_TIMEOUT_MS = 100
 
 async function sqliteFile (t: Test, journalMode: 'delete' | 'wal'): Promise<{ tdb: TestDatabase, file: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'access-tokens-busy-'))
   const file = join(dir, 'app.db')
-  const client = new Database(file, { timeout: BUSY_TIMEOUT_MS })
+  const client = new Database(file)
   client.pragma(`journal_mode = ${journalMode}`)
   client.pragma('foreign_keys = ON')
   const db = drizzle({ client })
@@ -55,7 +56,7 @@ const unavailable = (t: Test, response: { statusCode: number, json(): { code: st
 
 t.test('sqlite, rollback journal: an exclusive lock elsewhere gives 503 for every route, then 200', async (t) => {
   const { tdb, file } = await sqliteFile(t, 'delete')
-  const { app, addUser, login } = await buildApp(t, { tdb })
+  const { app, addUser, login } = await buildApp(t, { tdb, plugin: { storeTimeoutMs: BUSY_TIMEOUT_MS } })
   await addUser({ email: 'a@example.com' })
   const token = await login('a@example.com')
 
@@ -81,6 +82,7 @@ t.test('sqlite, WAL: an exclusive lock elsewhere blocks writes (503) while token
   const warnings: string[] = []
   const { app, addUser, login } = await buildApp(t, {
     tdb,
+    plugin: { storeTimeoutMs: BUSY_TIMEOUT_MS },
     fastify: {
       logger: {
         level: 'warn',

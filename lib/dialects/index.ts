@@ -10,6 +10,7 @@ import { nodePostgres } from './drivers/node-postgres.js'
 import { postgresJs } from './drivers/postgres-js.js'
 import { pglite } from './drivers/pglite.js'
 import { mysql2 } from './drivers/mysql2.js'
+import { timeLimited } from './time-limit.js'
 
 export type { Dialect, DialectName, DriverName, AnyDatabase } from './types.js'
 
@@ -23,6 +24,7 @@ const FAMILIES: Record<DialectName, (db: AnyDatabase, driver: Driver) => Dialect
 }
 
 const BY_KIND = new Map(DRIVERS.map((driver) => [driver.databaseKind, driver]))
+const BY_NAME = new Map(DRIVERS.map((driver) => [driver.name, driver]))
 
 /** What the refusal of another database says is supported. */
 export const SUPPORTED = 'better-sqlite3, @libsql/client, node:sqlite (Drizzle 1.x), pg, postgres, @electric-sql/pglite or mysql2'
@@ -46,4 +48,9 @@ export function requireDialect (database: AnyDatabase): Dialect {
   const dialect = dialectOf(database)
   if (dialect === null) throw new TypeError(`expected a Drizzle database on ${SUPPORTED}`)
   return dialect
+}
+
+/** The dialect the plugin runs on: `dialect` with every call bounded by `storeTimeoutMs` (see time-limit.ts). */
+export async function withStoreTimeout (dialect: Dialect, storeTimeoutMs: number | null): Promise<Dialect> {
+  return timeLimited(dialect, BY_NAME.get(dialect.driver)!, storeTimeoutMs)
 }

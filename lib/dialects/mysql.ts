@@ -79,6 +79,7 @@ export function mysqlDialect (db: AnyDatabase, driver: Driver): Dialect {
       return is(table, MySqlTable)
     },
     defaults: { users, accessTokens },
-    migrate: (folder, table) => driver.migrate(db, folder, table)
+    migrate: (folder, table) => driver.migrate(db, folder, table),
+    withDatabase: (other) => mysqlDialect(other, driver)
   }
 }

@@ -40,6 +40,7 @@ export function pgDialect (db: AnyDatabase, driver: Driver): Dialect {
       return is(table, PgTable)
     },
     defaults: { users, accessTokens },
-    migrate: (folder, table) => driver.migrate(db, folder, table)
+    migrate: (folder, table) => driver.migrate(db, folder, table),
+    withDatabase: (other) => pgDialect(other, driver)
   }
 }

@@ -46,6 +46,7 @@ export function sqliteDialect (db: AnyDatabase, driver: Driver): Dialect {
       return is(table, SQLiteTable)
     },
     defaults: { users, accessTokens },
-    migrate: (folder, table) => driver.migrate(db, folder, table)
+    migrate: (folder, table) => driver.migrate(db, folder, table),
+    withDatabase: (other) => sqliteDialect(other, driver)
   }
 }

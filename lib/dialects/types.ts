@@ -52,6 +52,14 @@ export interface Driver {
   readonly family: DialectName
   /** The entityKind of the database class Drizzle's `drizzle()` builds for this driver. */
   readonly databaseKind: string
+  /** Whether calls answer before they return (better-sqlite3, node:sqlite): nothing to time. */
+  readonly synchronous?: true
+  /**
+   * Server drivers with a pool: a Drizzle database on `db`'s pool that
+   * destroys a connection when a call on it outlives `ms`, rather than take
+   * it back. Undefined or null when `db` has no pool (a single client).
+   */
+  boundedPool?(db: AnyDatabase, ms: number): Promise<AnyDatabase | null>
   /** Prepares a select once, at registration. */
   prepare<Row>(db: AnyDatabase, query: AnyQuery, name: string): Select<Row>
   /** Runs a select and returns its rows. */
@@ -98,6 +106,8 @@ export interface Dialect {
   readonly defaults: { users: AnyTable, accessTokens: AnyTable }
   /** Applies a drizzle-kit migrations folder, recording it in `migrationsTable`. */
   migrate(migrationsFolder: string, migrationsTable: string): Promise<void>
+  /** The same dialect on another Drizzle database of the same driver. */
+  withDatabase(db: AnyDatabase): Dialect
 }
 
 /**

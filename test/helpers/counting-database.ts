@@ -1,6 +1,9 @@
 // A Drizzle database that counts the statements the plugin builds on it.
 // Prepared statements are built once at registration, so after `ready()`
 // the counts are the per-request writes and reads that are not prepared.
+// With storeTimeoutMs on a node-postgres or mysql2 pool, the plugin builds
+// its statements on a database of its own over that pool: tests that count
+// pass storeTimeoutMs: null.
 export interface CountingDatabase {
   db: any
   counts: { select: number, insert: number, update: number, delete: number, transaction: number }

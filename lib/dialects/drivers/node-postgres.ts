@@ -36,6 +36,24 @@ function isPool (client: AnyDatabase): boolean {
 }
 
 /**
+ * `target`, a pg Pool or a connection checked out of it, with `query_timeout`
+ * on every query: pg fails a query that outlives it, and a connection
+ * released with that error is destroyed by pg-pool, not taken back.
+ */
+function withQueryTimeout (target: AnyDatabase, ms: number): AnyDatabase {
+  const timed = (config: string | Record<string, unknown>): Record<string, unknown> =>
+    typeof config === 'string' ? { text: config, query_timeout: ms } : { ...config, query_timeout: ms }
+  return new Proxy(target, {
+    get (object, key) {
+      if (key === 'query') return async (config: string | Record<string, unknown>, values?: unknown[]) => object.query(timed(config), values)
+      if (key === 'connect') return async () => withQueryTimeout(await object.connect(), ms)
+      const value = Reflect.get(object, key)
+      return typeof value === 'function' ? value.bind(object) : value
+    }
+  })
+}
+
+/**
  * node-postgres: named prepared statements, rowCount for writes, a
  * transaction on a pooled connection the driver holds itself.
  */
@@ -87,6 +105,12 @@ export const nodePostgres: Driver = {
       client.release(failed)
       if (!failed) client.off('error', lost)
     }
+  },
+  async boundedPool (db, ms) {
+    if (!isPool(db.$client)) return null
+    const { drizzle } = await import('drizzle-orm/node-postgres')
+    const client = withQueryTimeout(db.$client, ms)
+    return drizzle({ client })
   },
   migrate: (db, folder, table) => migrateWith('node-postgres', db, folder, table)
 }

@@ -16,6 +16,7 @@ export function syncSqliteDriver (name: DriverName, databaseKind: string, select
     name,
     family: 'sqlite',
     databaseKind,
+    synchronous: true,
     prepare: <Row>(_db: AnyDatabase, query: AnyQuery) => select(query.prepare()) as Select<Row>,
     async all (query) {
       return query.all()

@@ -1,0 +1,57 @@
+import { sql } from 'drizzle-orm'
+import type { Dialect, Driver, Select } from './types.js'
+
+/** A database call that did not answer within `storeTimeoutMs`: the store answers 503. */
+export class StoreTimeoutError extends Error {
+  constructor (ms: number) {
+    super(`the database did not answer within ${ms} ms (storeTimeoutMs)`)
+    this.name = 'StoreTimeoutError'
+  }
+}
+
+/**
+ * `work`'s answer, or a StoreTimeoutError once `ms` have passed. The work
+ * itself goes on (a promise cannot be stopped): the drivers' bounded pools
+ * make sure a connection it holds is destroyed rather than kept.
+ */
+export async function withinLimit<T> (work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new StoreTimeoutError(ms)), ms)
+  })
+  try {
+    return await Promise.race([work, expired])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * `dialect` with every database call bounded by `ms`, decided at
+ * registration:
+ * - SQLite: the connection's busy_timeout is `ms`, so a locked file answers
+ *   SQLITE_BUSY in time (a synchronous call cannot be interrupted);
+ * - server drivers with a pool (node-postgres, mysql2): the plugin's queries
+ *   run through a Drizzle database of its own over the same pool, which
+ *   destroys a connection whose call outlived `ms` rather than take it back
+ *   (the plugin names every column it uses by its SQL name, so the
+ *   database's `casing` option changes none of its statements);
+ * - every asynchronous call answers within `ms` or fails with StoreTimeoutError.
+ */
+export async function timeLimited (dialect: Dialect, driver: Driver, ms: number | null): Promise<Dialect> {
+  if (ms === null) return dialect
+  if (dialect.name === 'sqlite') await dialect.db.run(sql.raw(`PRAGMA busy_timeout = ${ms}`))
+  const pooled = await driver.boundedPool?.(dialect.db, ms)
+  const bounded = pooled == null ? dialect : dialect.withDatabase(pooled)
+  if (driver.synchronous === true) return bounded
+  return {
+    ...bounded,
+    prepare<Row> (query: unknown, name: string): Select<Row> {
+      const select = bounded.prepare<Row>(query, name)
+      return async (values) => withinLimit(Promise.resolve(select(values)), ms)
+    },
+    all: async (query) => withinLimit(bounded.all(query), ms),
+    write: async (query) => withinLimit(bounded.write(query), ms),
+    insertToken: async (insert) => withinLimit(bounded.insertToken(insert), ms)
+  }
+}

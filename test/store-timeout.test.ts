@@ -1,0 +1,157 @@
+// storeTimeoutMs: a database that stops answering without closing its
+// connections (a black hole: a partition, a stuck server) gets 503
+// TOKEN_STORE_UNAVAILABLE within the limit, for every route that needs it;
+// the pooled connections whose calls ran out of time are destroyed, not kept;
+// and once the network forwards again the same app answers 200.
+import t from 'tap'
+import Fastify, { type InjectOptions } from 'fastify'
+import accessTokens from '../index.js'
+import pg from 'pg'
+import mysql from 'mysql2/promise'
+import postgres from 'postgres'
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
+import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js'
+import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2'
+import { drivers, driversOf, openDatabase, type TestDriver } from './helpers/databases.js'
+import { buildApp, bearer, PASSWORD } from './helpers/app.js'
+import { startProxy } from './helpers/tcp-proxy.js'
+import { within } from './helpers/within.js'
+
+const LIMIT_MS = 300
+// Timers and the event loop of a busy test machine; far below any driver's own timeout.
+const MARGIN_MS = 1000
+const POOL_SIZE = 2
+
+interface Client {
+  db: unknown
+  /** Connections the application's pool checked out from now on, and whether each is gone from it. */
+  watch(): () => boolean[]
+  end(): Promise<void>
+}
+
+/** A pool of POOL_SIZE connections through the proxy, with no timeout of its own. */
+function client (driver: TestDriver, url: string): Client {
+  if (driver === 'node-postgres') {
+    const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE })
+    pool.on('error', () => {})
+    const destroyed = new Set<unknown>()
+    // pg-pool destroys a connection released with an error.
+    pool.on('release', (error: Error | undefined, connection: unknown) => { if (error !== undefined) destroyed.add(connection) })
+    return {
+      db: drizzlePg({ client: pool }),
+      watch () {
+        const acquired: unknown[] = []
+        pool.on('acquire', (connection) => acquired.push(connection))
+        return () => acquired.map((connection) => destroyed.has(connection))
+      },
+      end: async () => { await pool.end() }
+    }
+  }
+  if (driver === 'mysql2') {
+    const pool = mysql.createPool({ uri: url, connectionLimit: POOL_SIZE })
+    return {
+      db: drizzleMysql({ client: pool }),
+      watch () {
+        const acquired: Array<{ stream: { destroyed: boolean } }> = []
+        pool.pool.on('acquire', (connection: { stream: { destroyed: boolean } }) => { acquired.push(connection) })
+        return () => acquired.map((connection) => connection.stream.destroyed)
+      },
+      end: async () => { await pool.end() }
+    }
+  }
+  const sql = postgres(url, { max: POOL_SIZE, onnotice: () => {} })
+  return {
+    db: drizzlePostgresJs({ client: sql }),
+    // postgres.js offers no way to destroy one of its connections: it waits.
+    watch: () => () => [],
+    end: async () => { await sql.end({ timeout: 0 }) }
+  }
+}
+
+for (const driver of drivers.filter((name) => name === 'node-postgres' || name === 'postgres-js' || name === 'mysql2')) {
+  t.test(`${driver}: a black hole answers 503 within storeTimeoutMs, then 200 once the network is back`, async (t) => {
+    const direct = await openDatabase(driver)
+    const url = new URL(direct.url!)
+    const proxy = await startProxy({ host: url.hostname, port: Number(url.port) })
+    url.host = `127.0.0.1:${proxy.port}`
+    const app0 = client(driver, url.toString())
+    t.teardown(async () => {
+      proxy.restore()
+      await app0.end()
+      await proxy.close()
+      await direct.close()
+    })
+    const { app, addUser, login } = await buildApp(t, {
+      tdb: { ...direct, db: app0.db },
+      plugin: { storeTimeoutMs: LIMIT_MS, maxTokensPerUser: 10, apiKeys: true }
+    })
+    await addUser({ email: 'a@example.com' })
+    const token = await login('a@example.com')
+    t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 200)
+
+    const checkedOut = app0.watch()
+    proxy.cut('stall')
+    const timed = async (request: InjectOptions): Promise<{ statusCode: number, code: string, ms: number }> => {
+      const started = performance.now()
+      const response = await within(app.inject(request))
+      return { statusCode: response.statusCode, code: response.json().code, ms: performance.now() - started }
+    }
+    const loginRequest = { method: 'POST', url: '/auth/login', payload: { username: 'a@example.com', password: PASSWORD } } satisfies InjectOptions
+    const during = [
+      // One at a time, each meeting the pool's connections, then more at once than the pool has.
+      await timed({ url: '/me', headers: bearer(token) }),
+      await timed(loginRequest),
+      await timed({ method: 'POST', url: '/auth/logout', headers: bearer(token) }),
+      ...await Promise.all([
+        ...Array.from({ length: 4 }, async () => timed({ url: '/me', headers: bearer(token) })),
+        timed(loginRequest),
+        timed({ url: '/auth/sessions', headers: bearer(token) }),
+        timed({ url: '/auth/api-keys', headers: bearer(token) })
+      ])
+    ]
+    for (const answer of during) {
+      t.equal(answer.statusCode, 503)
+      t.equal(answer.code, 'TOKEN_STORE_UNAVAILABLE')
+      t.ok(answer.ms < LIMIT_MS + MARGIN_MS, `answered in ${Math.round(answer.ms)} ms`)
+    }
+    const started = performance.now()
+    await t.rejects(within(app.accessTokens.pruneExpired()), { code: 'TOKEN_STORE_UNAVAILABLE' }, 'a pruning batch too')
+    t.ok(performance.now() - started < LIMIT_MS + MARGIN_MS)
+    // A transaction's ROLLBACK waits behind its stuck statement for one more limit.
+    await new Promise((resolve) => setTimeout(resolve, 2 * LIMIT_MS))
+    const gone = checkedOut()
+    if (driver !== 'postgres-js') {
+      t.ok(gone.length > 0, 'the calls took connections of the pool')
+      t.same(gone, gone.map(() => true), 'each connection whose call timed out is destroyed')
+    }
+
+    proxy.restore()
+    const me = await within(app.inject({ url: '/me', headers: bearer(token) }))
+    t.equal(me.statusCode, 200)
+    const logins = await Promise.all(Array.from({ length: 4 }, async () => within(app.inject(loginRequest))))
+    t.same(logins.map((response) => response.statusCode), [200, 200, 200, 200])
+    t.equal((await within(app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) }))).statusCode, 204)
+    t.equal((await within(app.inject({ url: '/me', headers: bearer(token) }))).statusCode, 401)
+  })
+}
+
+for (const driver of driversOf('sqlite')) {
+  t.test(`${driver}: storeTimeoutMs is the connection's busy timeout; null leaves the connection's own`, async (t) => {
+    const tdb = await openDatabase(driver)
+    t.teardown(() => tdb.close())
+    const busyTimeout = async (): Promise<number> => Number(Object.values((await tdb.query('PRAGMA busy_timeout'))[0])[0])
+    await tdb.query('PRAGMA busy_timeout = 1234')
+    const register = async (options: { storeTimeoutMs?: number | null }): Promise<void> => {
+      const app = Fastify()
+      t.teardown(() => app.close())
+      await app.register(accessTokens, { database: tdb.db, ...options })
+      await app.ready()
+    }
+    await register({ storeTimeoutMs: null })
+    t.equal(await busyTimeout(), 1234)
+    await register({})
+    t.equal(await busyTimeout(), 5000, 'the default')
+    await register({ storeTimeoutMs: 250 })
+    t.equal(await busyTimeout(), 250)
+  })
+}
