@@ -1,13 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
-import type { LibSQLDatabase } from 'drizzle-orm/libsql'
-import type { NodePgDatabase } from 'drizzle-orm/node-postgres'
-import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
-import type { PgliteDatabase } from 'drizzle-orm/pglite'
-import type { MySql2Database } from 'drizzle-orm/mysql2'
 import { INVALID_OPTION } from './errors.js'
 import type { AccessTokenUser, ProvidedUser } from './types.js'
-import type { AnyTable } from './dialects/types.js'
+import type { AnyTable, DrizzleDatabase } from './dialects/types.js'
+import type { CookieSettings } from './transport.js'
 import type { Credentials } from './users.js'
 import { isScopeToken, type ResolvedApiKeys } from './scopes.js'
 import { DEFAULT_API_KEY_PREFIX } from './token.js'
@@ -56,19 +51,7 @@ export type AuthenticateFunction<User> = (credentials: Credentials, request: Fas
 export type GetUserFunction<User> = (userId: never) => Promise<User | null | undefined> | User | null | undefined
 export type LifecycleCallback<User> = (user: User, request: FastifyRequest, reply: FastifyReply) => Promise<void> | void
 
-/**
- * A Drizzle database the plugin can use, as `drizzle({ client })` builds it,
- * by driver: the same names in Drizzle 0.45 and 1.x. The driver's own
- * connection is not one, nor is a transaction. (node:sqlite, in Drizzle 1.x
- * only, has no type that 0.45 could name: pass it `as DrizzleDatabase`.)
- */
-export type DrizzleDatabase =
-  | BetterSQLite3Database<any>
-  | LibSQLDatabase<any>
-  | NodePgDatabase<any>
-  | PostgresJsDatabase<any>
-  | PgliteDatabase<any>
-  | MySql2Database<any>
+export type { DrizzleDatabase }
 
 /**
  * The plugin's options. `authenticate` and `getUser` return, and `onLogin`
@@ -115,7 +98,7 @@ export interface ResolvedOptions {
   idleTimeoutSeconds: number | null
   maxTokensPerUser: number | null
   bearer: boolean
-  cookie: Required<Omit<CookieOptions, 'domain'>> & { domain: string | undefined } | null
+  cookie: CookieSettings | null
   trustedOrigins: Set<string>
   routes: { prefix: string, sessions: boolean, loginConfig: Record<string, unknown> } | null
   authenticate: AuthenticateFunction<unknown> | null

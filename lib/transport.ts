@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type {} from '@fastify/cookie'
-import type { ResolvedOptions } from './options.js'
 import { isApiKey, isTokenShaped } from './token.js'
 
 /** A credential as read from a request: where it came from, and the secret or null when malformed. */
@@ -65,8 +64,27 @@ function countCookies (header: string, name: string): number {
   return count
 }
 
+/** The token cookie's settings, every default filled in. */
+export interface CookieSettings {
+  name: string
+  path: string
+  domain: string | undefined
+  secure: boolean | 'auto'
+  httpOnly: boolean
+  sameSite: 'lax' | 'strict' | 'none'
+}
+
+/** What the transports are chosen from: the resolved options they read. */
+export interface TransportOptions {
+  bearer: boolean
+  cookie: CookieSettings | null
+  trustedOrigins: Set<string>
+  lifetimeSeconds: number | null
+  apiKeys: { prefix: string } | null
+}
+
 /** Reading, writing and clearing credentials, chosen once from the options. */
-export function createTransport (options: Pick<ResolvedOptions, 'bearer' | 'cookie' | 'trustedOrigins' | 'lifetimeSeconds' | 'apiKeys'>): Transport {
+export function createTransport (options: TransportOptions): Transport {
   const { bearer, cookie, trustedOrigins } = options
   const cookieName = cookie?.name ?? null
   const keyPrefix = options.apiKeys?.prefix ?? null

@@ -3,8 +3,7 @@ import { requireDialect, type Dialect } from './dialects/index.js'
 import { resolveUserTable, type UserTable } from './tables.js'
 import { hashPassword, isPasswordHash, timingDummyHash, verifyPassword } from './password.js'
 import { storeUnavailable, USER_ALREADY_EXISTS } from './errors.js'
-import type { AnyTable } from './dialects/types.js'
-import type { DrizzleDatabase } from './options.js'
+import type { AnyTable, DrizzleDatabase } from './dialects/types.js'
 import { FLAGS, isActiveUser } from './flags.js'
 
 /** The user object of the default table: never the password hash. */

@@ -1,4 +1,24 @@
 import type { Column, SQL } from 'drizzle-orm'
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import type { LibSQLDatabase } from 'drizzle-orm/libsql'
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres'
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import type { PgliteDatabase } from 'drizzle-orm/pglite'
+import type { MySql2Database } from 'drizzle-orm/mysql2'
+
+/**
+ * A Drizzle database the plugin can use, as `drizzle({ client })` builds it,
+ * by driver: the same names in Drizzle 0.45 and 1.x. The driver's own
+ * connection is not one, nor is a transaction. (node:sqlite, in Drizzle 1.x
+ * only, has no type that 0.45 could name: pass it `as DrizzleDatabase`.)
+ */
+export type DrizzleDatabase =
+  | BetterSQLite3Database<any>
+  | LibSQLDatabase<any>
+  | NodePgDatabase<any>
+  | PostgresJsDatabase<any>
+  | PgliteDatabase<any>
+  | MySql2Database<any>
 
 /** A database family: it decides the SQL (types, locks, upserts, errors). */
 export type DialectName = 'sqlite' | 'pg' | 'mysql'
