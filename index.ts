@@ -30,4 +30,4 @@ export type { AccessTokensOptions, DrizzleDatabase, CookieOptions, RoutesOptions
 export type { RequireUserOptions, AuthHook } from './lib/hooks.js'
 export type { Session } from './lib/session.js'
 export type { IssueMetadata, ApiKeyRequest } from './lib/store.js'
-export type { FastifyAccessTokens, AccessTokenUser, ProvidedUser, AccessTokensApi } from './lib/types.js'
+export type { FastifyAccessTokens, AccessTokenUser, ProvidedUser, AccessTokensApi, UserDecorator } from './lib/types.js'

@@ -56,6 +56,11 @@ export function checkRequireUserOptions (options: unknown, where: string): asser
   }
 }
 
+/** The user a guard set on the request, under the decorator's name (an option). */
+export function decoratedUser (request: FastifyRequest, decorator: string): unknown {
+  return Reflect.get(request, decorator)
+}
+
 /** Builds `requireUser(options)` hooks that share one store, transport and decorator. */
 export function createGuards (store: TokenStore, transport: Transport, decorator: string): (options?: RequireUserOptions) => AuthHook {
   return function requireUser (options = {}) {
@@ -79,10 +84,9 @@ export function createGuards (store: TokenStore, transport: Transport, decorator
       if (credential.via === 'cookie' && isUnsafeMethod(request.method) && !transport.isSameOrigin(request)) {
         throw new CSRF_FAILED()
       }
-      const decorated = request as unknown as Record<string, unknown>
       // Another guard of this request may have verified the token already.
       const found = request.accessToken !== null
-        ? { user: decorated[decorator], session: request.accessToken }
+        ? { user: decoratedUser(request, decorator), session: request.accessToken }
         : credential.token === null ? null : await store.verifyDigest(hashToken(credential.token))
       // An inactive user is refused like a bad token, or is anonymous where
       // anonymity is allowed.
@@ -103,7 +107,8 @@ export function createGuards (store: TokenStore, transport: Transport, decorator
         }
       }
       const user = found.user as object
-      decorated[decorator] = user
+      // The decorator's name is an option: written by name.
+      Reflect.set(request, decorator, user)
       request.accessToken = found.session
       if (verified && !isVerifiedUser(user)) throw new FORBIDDEN()
       if (superuser && !isSuperuserUser(user)) throw new FORBIDDEN()

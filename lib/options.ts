@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { INVALID_OPTION } from './errors.js'
-import type { AccessTokenUser, ProvidedUser } from './types.js'
+import type { AccessTokenUser, ProvidedUser, UserDecorator } from './types.js'
 import type { AnyTable, DrizzleDatabase } from './dialects/types.js'
 import type { CookieSettings } from './transport.js'
 import type { Credentials } from './users.js'
@@ -74,7 +74,12 @@ export interface AccessTokensOptions {
   authenticate?: AuthenticateFunction<ProvidedUser>
   getUser?: GetUserFunction<ProvidedUser>
   requireVerified?: boolean
-  decorator?: string
+  /**
+   * The request property that holds the user. Default `'user'`; another name
+   * must be declared as `decorator` in `FastifyAccessTokens`, so that the
+   * request's type has it.
+   */
+  decorator?: UserDecorator
   hook?: 'onRequest' | 'preHandler'
   cache?: boolean | CacheOptions
   /** API keys: named, scoped, long-lived tokens that users create. Default false. */

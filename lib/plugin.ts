@@ -130,9 +130,9 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
   // plugin's scope), its guard runs here instead.
   const lateGuards = new WeakMap<object, AuthHook>()
   app.addHook(phase, async function guardRoutesDeclaredBefore (request, reply) {
-    const config = request.routeOptions.config as unknown as Record<PropertyKey, unknown>
-    const auth = config.auth
-    if (auth === undefined || auth === false || config[GUARDED] === true) return
+    const config = request.routeOptions.config
+    const auth: unknown = config.auth
+    if (auth === undefined || auth === false || Reflect.get(config, GUARDED) === true) return
     let guard = lateGuards.get(config)
     if (guard === undefined) {
       try {

@@ -1,7 +1,7 @@
 import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify'
 import { API_KEY_NOT_FOUND, CSRF_FAILED, LOGIN_BAD_CREDENTIALS, LOGIN_USER_NOT_VERIFIED, SESSION_NOT_FOUND } from './errors.js'
-import type { AuthHook, RequireUserOptions } from './hooks.js'
+import { decoratedUser, type AuthHook, type RequireUserOptions } from './hooks.js'
 import type { LifecycleCallback } from './options.js'
 import type { TokenStore } from './store.js'
 import type { Transport } from './transport.js'
@@ -85,8 +85,8 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
   // own, and one it registered already is used as it is.
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody)
 
-  const userOf = (request: FastifyRequest): UserLike =>
-    (request as unknown as Record<string, UserLike>)[decorator]
+  // Set by the route's guard, which ran before the handler.
+  const userOf = (request: FastifyRequest): UserLike => decoratedUser(request, decorator) as UserLike
   // Ending one's own sessions is always allowed, even for an inactive user.
   const anySignedIn = requireUser({ active: false })
   // Managing sessions and keys takes a login: a leaked key must not mint

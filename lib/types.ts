@@ -4,14 +4,21 @@ import type { IssueMetadata } from './store.js'
 import type { DefaultUser } from './users.js'
 
 /**
- * Declare your user type once, the way @fastify/jwt does:
+ * Declare your user type once, the way @fastify/jwt does, and with the
+ * `decorator` option the name it is found under:
  *
  *   declare module 'fastify-access-tokens' {
- *     interface FastifyAccessTokens { user: MyUser }
+ *     interface FastifyAccessTokens { user: MyUser, decorator: 'member' }
  *   }
  */
 
 export interface FastifyAccessTokens {}
+
+/** The name of the request decorator: the declared `decorator`, or `'user'`. */
+export type UserDecorator = FastifyAccessTokens extends { decorator: infer Name extends string } ? Name : 'user'
+
+/** The request property that holds the user, under its declared name. */
+export type UserDecoration = { [Name in UserDecorator]: AccessTokenUser | null }
 
 /** The type of `request.user`: your declared user, or the default table's. */
 export type AccessTokenUser = FastifyAccessTokens extends { user: infer User } ? User : DefaultUser
@@ -38,8 +45,7 @@ export interface AccessTokensApi {
 }
 
 declare module 'fastify' {
-  interface FastifyRequest {
-    user: AccessTokenUser | null
+  interface FastifyRequest extends UserDecoration {
     accessToken: Session | null
   }
   interface FastifyInstance {

@@ -87,7 +87,8 @@ t.test('a request decorator taken by another plugin is refused by name', async (
   const renamed = Fastify()
   t.teardown(() => renamed.close())
   renamed.decorateRequest('user', null)
-  renamed.register(accessTokens, { database: db, decorator: 'member' })
+  // As a JavaScript application may: TypeScript asks for the declared name (test/types/decorator.test-d.ts).
+  renamed.register(accessTokens, { database: db, decorator: 'member' as 'user' })
   await t.resolves(async () => { await renamed.ready() })
 })
 

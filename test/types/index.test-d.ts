@@ -129,6 +129,8 @@ app.register(accessTokens, { database: db, routes: { prefix: 1 } })
 app.register(accessTokens, { database: db, cache: { ttl: 60 } })
 // @ts-expect-error the decorator is a name
 app.register(accessTokens, { database: db, decorator: true })
+// @ts-expect-error another name must be declared first (FastifyAccessTokens' decorator), or request.user would be typed and undefined
+app.register(accessTokens, { database: db, decorator: 'member' })
 // @ts-expect-error authenticate is a function
 app.register(accessTokens, { database: db, authenticate: true })
 // @ts-expect-error authenticate receives the credentials object, not two strings
