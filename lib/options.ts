@@ -14,11 +14,15 @@ export interface CookieOptions {
    * so a sibling subdomain cannot plant or overwrite it.
    */
   name?: string
+  /** Default `/`. */
   path?: string
+  /** Default none: the cookie stays on the host that set it. */
   domain?: string
   /** Default true. `'auto'`: secure when the request came over https. */
   secure?: boolean | 'auto'
+  /** Default true: scripts in the page cannot read the token. */
   httpOnly?: boolean
+  /** Default `'lax'`. `'none'` needs `secure`. */
   sameSite?: 'lax' | 'strict' | 'none'
 }
 
@@ -43,7 +47,9 @@ export interface ApiKeysOptions {
 }
 
 export interface CacheOptions {
+  /** Seconds a verified token is served from the cache. Default 60. */
   ttlSeconds?: number
+  /** Entries kept; the least recently used go first. Default 10000. */
   max?: number
 }
 
@@ -58,21 +64,31 @@ export type { DrizzleDatabase }
  * and `onLogout` receive, the user type declared through `FastifyAccessTokens`.
  */
 export interface AccessTokensOptions {
-  /** A Drizzle database on one of the supported drivers. */
+  /** A Drizzle database on one of the supported drivers. Required. */
   database: DrizzleDatabase
-  /** The access-token table (see defineAccessTokenTable). */
+  /** The access-token table (see defineAccessTokenTable). Default: the dialect's `access_token` table. */
   tokens?: AnyTable
-  /** The user table; false when both authenticate and getUser are given. */
+  /** The user table; false when both authenticate and getUser are given. Default: the dialect's `user` table. */
   users?: AnyTable | false
+  /** Seconds a login token lives after it was issued. Default 3600; null: until revoked. */
   lifetimeSeconds?: number | null
+  /** Seconds a login token lives after its last use (needs a last_used_at column). Default null: no idle timeout. */
   idleTimeoutSeconds?: number | null
+  /** Login tokens kept per user; a login beyond evicts the oldest. Default null: no limit. */
   maxTokensPerUser?: number | null
+  /** Accept `Authorization: Bearer <token>`, and answer login with the token. Default true. */
   bearer?: boolean
+  /** Send and accept the token in an HttpOnly cookie (true: the defaults of CookieOptions). Default false. */
   cookie?: boolean | CookieOptions
+  /** Origins besides the server's own whose cookie-authenticated unsafe requests pass the CSRF check. Default []. */
   trustedOrigins?: string[]
+  /** The login, logout, sessions and API-key routes; false: none. Default `{ prefix: '/auth' }`. */
   routes?: false | RoutesOptions
+  /** Checks credentials and returns the user. Default: the user table's email and scrypt hash. */
   authenticate?: AuthenticateFunction<ProvidedUser>
+  /** Finds the user of a token by id. Default: joined from the user table in the token lookup. */
   getUser?: GetUserFunction<ProvidedUser>
+  /** Refuse login to users not verified (403 LOGIN_USER_NOT_VERIFIED). Default false. */
   requireVerified?: boolean
   /**
    * The request property that holds the user. Default `'user'`; another name
@@ -80,10 +96,13 @@ export interface AccessTokensOptions {
    * request's type has it.
    */
   decorator?: UserDecorator
+  /** The phase of the hooks attached to routes with `config.auth`. Default `'onRequest'`. */
   hook?: 'onRequest' | 'preHandler'
+  /** In-process cache of verified tokens (true: `{ ttlSeconds: 60, max: 10000 }`). Default false. */
   cache?: boolean | CacheOptions
   /** API keys: named, scoped, long-lived tokens that users create. Default false. */
   apiKeys?: boolean | ApiKeysOptions
+  /** Delete expired rows every this many seconds (an unref'd timer). Default null: only when pruneExpired() is called. */
   pruneIntervalSeconds?: number | null
   /**
    * Every database call of the plugin answers within this many milliseconds
@@ -91,41 +110,12 @@ export interface AccessTokensOptions {
    * timed out is destroyed. On SQLite: the busy timeout. Default 5000; null: no limit.
    */
   storeTimeoutMs?: number | null
+  /** Called after a successful login, before the answer; if it throws, the new token is revoked. Default none. */
   onLogin?: LifecycleCallback<AccessTokenUser>
+  /** Called after a logout (logout-all too). Default none. */
   onLogout?: LifecycleCallback<AccessTokenUser>
 }
 
-/** The options after validation, with every default filled in. */
-export interface ResolvedOptions {
-  tokens: AnyTable | undefined
-  users: AnyTable | false | undefined
-  lifetimeSeconds: number | null
-  idleTimeoutSeconds: number | null
-  maxTokensPerUser: number | null
-  bearer: boolean
-  cookie: CookieSettings | null
-  trustedOrigins: Set<string>
-  routes: { prefix: string, sessions: boolean, loginConfig: Record<string, unknown> } | null
-  authenticate: AuthenticateFunction<unknown> | null
-  getUser: GetUserFunction<unknown> | null
-  requireVerified: boolean
-  decorator: string
-  hook: 'onRequest' | 'preHandler'
-  cache: { ttlSeconds: number, max: number } | null
-  apiKeys: ResolvedApiKeys | null
-  pruneIntervalSeconds: number | null
-  storeTimeoutMs: number | null
-  onLogin: LifecycleCallback<unknown> | null
-  onLogout: LifecycleCallback<unknown> | null
-}
-
-const KNOWN_OPTIONS = new Set([
-  'database', 'tokens', 'users', 'lifetimeSeconds', 'idleTimeoutSeconds', 'maxTokensPerUser', 'bearer',
-  'cookie', 'trustedOrigins', 'routes', 'authenticate', 'getUser', 'requireVerified', 'decorator', 'hook',
-  'cache', 'apiKeys', 'pruneIntervalSeconds', 'storeTimeoutMs', 'onLogin', 'onLogout',
-  // Fastify's own register options.
-  'prefix', 'logLevel', 'logSerializers'
-])
 const COOKIE_OPTIONS = new Set(['name', 'path', 'domain', 'secure', 'httpOnly', 'sameSite'])
 const ROUTES_OPTIONS = new Set(['prefix', 'sessions', 'login'])
 const CACHE_OPTIONS = new Set(['ttlSeconds', 'max'])
@@ -182,7 +172,7 @@ function fn<T> (option: string, value: unknown): T | null {
   return value as T
 }
 
-function resolveCookie (value: unknown): ResolvedOptions['cookie'] {
+function resolveCookie (value: unknown): CookieSettings | null {
   if (value === undefined || value === false) return null
   const given = value === true ? {} : value
   if (!isObject(given)) fail('cookie', 'must be true, false or cookie options')
@@ -228,7 +218,7 @@ function resolveOrigins (value: unknown): Set<string> {
   }))
 }
 
-function resolveRoutes (value: unknown): ResolvedOptions['routes'] {
+function resolveRoutes (value: unknown): { prefix: string, sessions: boolean, loginConfig: Record<string, unknown> } | null {
   if (value === false) return null
   const given = value ?? {}
   if (!isObject(given)) fail('routes', 'must be false or route options')
@@ -244,7 +234,7 @@ function resolveRoutes (value: unknown): ResolvedOptions['routes'] {
   }
 }
 
-function resolveCache (value: unknown): ResolvedOptions['cache'] {
+function resolveCache (value: unknown): { ttlSeconds: number, max: number } | null {
   if (value === undefined || value === false) return null
   if (value === true) return { ...CACHE_DEFAULTS }
   if (!isObject(value)) fail('cache', 'must be true, false or { ttlSeconds, max }')
@@ -255,13 +245,11 @@ function resolveCache (value: unknown): ResolvedOptions['cache'] {
   }
 }
 
-function resolveApiKeys (value: unknown, bearer: boolean): ResolvedApiKeys | null {
+function resolveApiKeys (value: unknown): ResolvedApiKeys | null {
   if (value === undefined || value === false) return null
   const given = value === true ? {} : value
   if (!isObject(given)) fail('apiKeys', 'must be true, false or { prefix, scopes, maxLifetimeSeconds, maxPerUser }')
   checkKeys('apiKeys', given, API_KEYS_OPTIONS)
-  // Keys travel in the Authorization header only.
-  if (!bearer) fail('apiKeys', 'needs bearer: API keys are sent in the Authorization header')
   const prefix = given.prefix ?? DEFAULT_API_KEY_PREFIX
   if (typeof prefix !== 'string' || !API_KEY_PREFIX.test(prefix)) fail('apiKeys.prefix', 'must be 1 to 32 letters, digits or _')
   let scopes: Set<string> | null = null
@@ -279,52 +267,70 @@ function resolveApiKeys (value: unknown, bearer: boolean): ResolvedApiKeys | nul
   }
 }
 
+/**
+ * How each option is checked and what it becomes, defaults filled in: the one
+ * list of the options. `satisfies` holds it to AccessTokensOptions, key for
+ * key; ResolvedOptions and the known keys are read off it.
+ */
+const RESOLVERS = {
+  database: (value: unknown) => value ?? fail('database', 'is required: a Drizzle database'),
+  tokens: (value: unknown) => {
+    if (value !== undefined && !isObject(value)) fail('tokens', 'must be a Drizzle table')
+    return value as AnyTable | undefined
+  },
+  users: (value: unknown) => {
+    if (value !== undefined && value !== false && !isObject(value)) fail('users', 'must be a Drizzle table or false')
+    return value as AnyTable | false | undefined
+  },
+  lifetimeSeconds: (value: unknown) => positiveInteger('lifetimeSeconds', value, 3600, MAX_SECONDS),
+  idleTimeoutSeconds: (value: unknown) => positiveInteger('idleTimeoutSeconds', value, null, MAX_SECONDS),
+  maxTokensPerUser: (value: unknown) => positiveInteger('maxTokensPerUser', value, null, MAX_COUNT),
+  bearer: (value: unknown) => boolean('bearer', value, true),
+  cookie: resolveCookie,
+  trustedOrigins: resolveOrigins,
+  routes: resolveRoutes,
+  authenticate: (value: unknown) => fn<AuthenticateFunction<unknown>>('authenticate', value),
+  getUser: (value: unknown) => fn<GetUserFunction<unknown>>('getUser', value),
+  requireVerified: (value: unknown) => boolean('requireVerified', value, false),
+  decorator: (value: unknown): string => {
+    const decorator = value ?? 'user'
+    if (typeof decorator !== 'string' || !DECORATOR_NAME.test(decorator) || decorator === 'accessToken') {
+      fail('decorator', 'must be an identifier other than accessToken')
+    }
+    return decorator
+  },
+  hook: (value: unknown): 'onRequest' | 'preHandler' => {
+    const hook = value ?? 'onRequest'
+    if (hook !== 'onRequest' && hook !== 'preHandler') fail('hook', "must be 'onRequest' or 'preHandler'")
+    return hook
+  },
+  cache: resolveCache,
+  apiKeys: resolveApiKeys,
+  pruneIntervalSeconds: (value: unknown) => positiveInteger('pruneIntervalSeconds', value, null, MAX_INTERVAL_SECONDS),
+  storeTimeoutMs: (value: unknown) => positiveInteger('storeTimeoutMs', value, 5000, MAX_TIMER_MS),
+  onLogin: (value: unknown) => fn<LifecycleCallback<unknown>>('onLogin', value),
+  onLogout: (value: unknown) => fn<LifecycleCallback<unknown>>('onLogout', value)
+} satisfies { [Option in keyof AccessTokensOptions]-?: (value: unknown) => unknown }
+
+/** The options after validation, with every default filled in. */
+export type ResolvedOptions = { [Option in keyof typeof RESOLVERS]: ReturnType<typeof RESOLVERS[Option]> }
+
+/** The plugin's options, and Fastify's own register options, which reach it too. */
+const KNOWN_OPTIONS = new Set([...Object.keys(RESOLVERS), 'prefix', 'logLevel', 'logSerializers'])
+
 /** Validates the plugin options and fills in the defaults; errors name the option. */
 export function resolveOptions (options: unknown): ResolvedOptions {
   if (!isObject(options)) fail('options', 'must be an object')
   checkKeys('options', options, KNOWN_OPTIONS)
-  if (options.database === undefined || options.database === null) fail('database', 'is required: a Drizzle database')
+  const resolved = Object.fromEntries(Object.entries(RESOLVERS)
+    .map(([option, resolve]) => [option, resolve(options[option])])) as ResolvedOptions
 
-  const bearer = boolean('bearer', options.bearer, true)
-  const cookie = resolveCookie(options.cookie)
-  if (!bearer && cookie === null) fail('bearer', 'at least one of bearer and cookie must be on')
-
-  const authenticate = fn<AuthenticateFunction<unknown>>('authenticate', options.authenticate)
-  const getUser = fn<GetUserFunction<unknown>>('getUser', options.getUser)
-  const users = options.users
-  if (users === false && (authenticate === null || getUser === null)) {
+  // Rules between options.
+  if (!resolved.bearer && resolved.cookie === null) fail('bearer', 'at least one of bearer and cookie must be on')
+  if (resolved.users === false && (resolved.authenticate === null || resolved.getUser === null)) {
     fail('users', 'can be false only when both authenticate and getUser are given')
   }
-  if (users !== undefined && users !== false && !isObject(users)) fail('users', 'must be a Drizzle table or false')
-  if (options.tokens !== undefined && !isObject(options.tokens)) fail('tokens', 'must be a Drizzle table')
-
-  const decorator = options.decorator ?? 'user'
-  if (typeof decorator !== 'string' || !DECORATOR_NAME.test(decorator) || decorator === 'accessToken') {
-    fail('decorator', 'must be an identifier other than accessToken')
-  }
-  const hook = options.hook ?? 'onRequest'
-  if (hook !== 'onRequest' && hook !== 'preHandler') fail('hook', "must be 'onRequest' or 'preHandler'")
-
-  return {
-    tokens: options.tokens,
-    users: users as ResolvedOptions['users'],
-    lifetimeSeconds: positiveInteger('lifetimeSeconds', options.lifetimeSeconds, 3600, MAX_SECONDS),
-    idleTimeoutSeconds: positiveInteger('idleTimeoutSeconds', options.idleTimeoutSeconds, null, MAX_SECONDS),
-    maxTokensPerUser: positiveInteger('maxTokensPerUser', options.maxTokensPerUser, null, MAX_COUNT),
-    bearer,
-    cookie,
-    trustedOrigins: resolveOrigins(options.trustedOrigins),
-    routes: resolveRoutes(options.routes),
-    authenticate,
-    getUser,
-    requireVerified: boolean('requireVerified', options.requireVerified, false),
-    decorator,
-    hook,
-    cache: resolveCache(options.cache),
-    apiKeys: resolveApiKeys(options.apiKeys, bearer),
-    pruneIntervalSeconds: positiveInteger('pruneIntervalSeconds', options.pruneIntervalSeconds, null, MAX_INTERVAL_SECONDS),
-    storeTimeoutMs: positiveInteger('storeTimeoutMs', options.storeTimeoutMs, 5000, MAX_TIMER_MS),
-    onLogin: fn('onLogin', options.onLogin),
-    onLogout: fn('onLogout', options.onLogout)
-  }
+  // Keys travel in the Authorization header only.
+  if (resolved.apiKeys !== null && !resolved.bearer) fail('apiKeys', 'needs bearer: API keys are sent in the Authorization header')
+  return resolved
 }

@@ -40,18 +40,9 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
   let store: TokenStore
   let authenticate: NonNullable<typeof options.authenticate>
   try {
-    store = new TokenStore({
-      dialect,
-      tokens,
-      users,
-      getUser: options.getUser,
-      lifetimeSeconds: options.lifetimeSeconds,
-      idleTimeoutSeconds: options.idleTimeoutSeconds,
-      maxTokensPerUser: options.maxTokensPerUser,
-      cache: options.cache,
-      apiKeys: options.apiKeys,
-      log: app.log
-    }, `access_tokens_lookup_${instance}`)
+    // The store reads its settings from the resolved options, with the
+    // database, tables and logger as registration found them.
+    store = new TokenStore({ ...options, dialect, tokens, users, log: app.log }, `access_tokens_lookup_${instance}`)
     authenticate = options.authenticate ?? defaultAuthenticate(dialect, users!, `access_tokens_login_${instance}`)
   } catch (error) {
     // SQLite prepares at once, so a database without the tables fails here.
@@ -150,19 +141,11 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
   if (options.routes !== null) {
     await app.register(accessTokenRoutes, {
       prefix: options.routes.prefix,
+      options: { ...options, routes: options.routes },
       store,
       transport,
       requireUser,
       authenticate,
-      decorator: options.decorator,
-      bearer: options.bearer,
-      lifetimeSeconds: options.lifetimeSeconds,
-      requireVerified: options.requireVerified,
-      sessions: options.routes.sessions,
-      apiKeys: options.apiKeys !== null,
-      loginConfig: options.routes.loginConfig,
-      onLogin: options.onLogin,
-      onLogout: options.onLogout,
       security: openapi.security,
       routeConfig: openapi.routeConfig
     })

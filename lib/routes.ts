@@ -2,7 +2,7 @@ import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify'
 import { API_KEY_NOT_FOUND, CSRF_FAILED, LOGIN_BAD_CREDENTIALS, LOGIN_USER_NOT_VERIFIED, SESSION_NOT_FOUND } from './errors.js'
 import { decoratedUser, type AuthHook, type RequireUserOptions } from './hooks.js'
-import type { LifecycleCallback } from './options.js'
+import type { ResolvedOptions } from './options.js'
 import type { TokenStore } from './store.js'
 import type { Transport } from './transport.js'
 import type { Credentials } from './users.js'
@@ -12,20 +12,12 @@ import { apiKeyBody, apiKeyCreated, apiKeyList, errorResponse, loginBody, noCont
 import type { Session } from './session.js'
 
 export interface RoutesContext {
+  /** The plugin's options, resolved: the routes read theirs from it. */
+  options: ResolvedOptions & { routes: NonNullable<ResolvedOptions['routes']> }
   store: TokenStore
   transport: Transport
   requireUser: (options?: RequireUserOptions) => AuthHook
   authenticate: (credentials: Credentials, request: FastifyRequest) => unknown
-  decorator: string
-  bearer: boolean
-  lifetimeSeconds: number | null
-  requireVerified: boolean
-  sessions: boolean
-  /** Whether the /api-keys routes are added. */
-  apiKeys: boolean
-  loginConfig: Record<string, unknown>
-  onLogin: LifecycleCallback<unknown> | null
-  onLogout: LifecycleCallback<unknown> | null
   security: Array<Record<string, string[]>>
   /** Config of every route here: @fastify/swagger's swaggerTransform, when registered. */
   routeConfig: Record<string, unknown>
@@ -74,7 +66,8 @@ function apiKeyOf (session: Session): Record<string, unknown> {
 
 /** Login, logout and the sessions routes, in an encapsulated plugin so `prefix` applies. */
 export async function accessTokenRoutes (app: FastifyInstance, context: RoutesContext): Promise<void> {
-  const { store, transport, requireUser, decorator, security, routeConfig: config } = context
+  const { options, store, transport, requireUser, security, routeConfig: config } = context
+  const { decorator } = options
   // Every answer of these routes, errors and validation failures included,
   // stays out of shared and browser caches: they carry tokens, session
   // lists with IP addresses, or say who is signed in. A hook of this scope
@@ -95,7 +88,7 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
   const anyLogin = requireUser({ active: false, apiKeys: false })
 
   app.post<{ Body: Credentials }>('/login', {
-    config: { ...config, ...context.loginConfig },
+    config: { ...config, ...options.routes.loginConfig },
     schema: documented({
       summary: 'Log in with username (email) and password',
       tags: ['auth'],
@@ -104,7 +97,7 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
       body: loginBody,
       response: {
         // The token in the body with Bearer on; only the cookie without.
-        ...(context.bearer ? { 200: tokenResponse } : { 204: noContent }),
+        ...(options.bearer ? { 200: tokenResponse } : { 204: noContent }),
         ...errors(400, 403, 503)
       }
     })
@@ -115,15 +108,15 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
     // Order: credentials, active, verified; an inactive user learns nothing more.
     // The flags are read as every guard reads them (lib/flags.ts).
     if (user === null || user === undefined || !isActiveUser(user)) throw new LOGIN_BAD_CREDENTIALS()
-    if (context.requireVerified && !isVerifiedUser(user)) throw new LOGIN_USER_NOT_VERIFIED()
+    if (options.requireVerified && !isVerifiedUser(user)) throw new LOGIN_USER_NOT_VERIFIED()
 
     const { token, session } = await store.issue(user.id, {
       userAgent: request.headers['user-agent'] ?? null,
       ip: request.ip
     })
-    if (context.onLogin !== null) {
+    if (options.onLogin !== null) {
       try {
-        await context.onLogin(user, request, reply)
+        await options.onLogin(user, request, reply)
       } catch (error) {
         // A login the application refused must leave no usable token behind;
         // its error is the answer even when that cleanup fails too (the
@@ -135,15 +128,15 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
       }
     }
     transport.write(reply, token)
-    if (!context.bearer) return reply.code(204).send()
+    if (!options.bearer) return reply.code(204).send()
     const body: Record<string, unknown> = { access_token: token, token_type: 'bearer' }
-    if (context.lifetimeSeconds !== null) body.expires_in = context.lifetimeSeconds
+    if (options.lifetimeSeconds !== null) body.expires_in = options.lifetimeSeconds
     return body
   })
 
   async function ended (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     transport.clear(reply)
-    if (context.onLogout !== null) await context.onLogout(userOf(request), request, reply)
+    if (options.onLogout !== null) await options.onLogout(userOf(request), request, reply)
     reply.code(204).send()
   }
 
@@ -156,9 +149,9 @@ export async function accessTokenRoutes (app: FastifyInstance, context: RoutesCo
     await ended(request, reply)
   })
 
-  if (context.apiKeys) apiKeyRoutes(app, context, { userOf, loginOnly, anySignedIn })
+  if (options.apiKeys !== null) apiKeyRoutes(app, context, { userOf, loginOnly, anySignedIn })
 
-  if (!context.sessions) return
+  if (!options.routes.sessions) return
 
   app.get('/sessions', {
     onRequest: loginOnly,
