@@ -17,14 +17,14 @@ import type { AccessTokensApi } from './types.js'
 /** Numbers plugin instances, so their prepared statements get names of their own. */
 let instances = 0
 
-async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): Promise<void> {
+async function registerAccessTokens (app: FastifyInstance, opts: AccessTokensOptions): Promise<void> {
   const options = resolveOptions(opts)
   const given = dialectOf(opts.database)
   if (given === null) throw new INVALID_OPTION('database', `must be a Drizzle database on ${SUPPORTED}`)
-  const tokenTable = options.tokens ?? given.defaults.accessTokens
+  const tokenTable = options.tokens ?? given.defaults.tokenTable
   if (!given.ownsTable(tokenTable)) throw new INVALID_OPTION('tokens', `must be a ${given.name} table, as the database is`)
   const tokens = resolveTokenTable(tokenTable)
-  const userTable = options.users === false ? null : options.users ?? given.defaults.users
+  const userTable = options.users === false ? null : options.users ?? given.defaults.userTable
   if (userTable !== null && !given.ownsTable(userTable)) throw new INVALID_OPTION('users', `must be a ${given.name} table, as the database is`)
   const users = userTable === null ? null : resolveUserTable(userTable)
   if (options.idleTimeoutSeconds !== null && tokens.lastUsedAt === null) {
@@ -171,7 +171,7 @@ async function accessTokens (app: FastifyInstance, opts: AccessTokensOptions): P
 }
 
 /** The plugin: register it with `{ database }` and any other options. */
-export const accessTokensPlugin = fp(accessTokens, {
+export const accessTokensPlugin = fp(registerAccessTokens, {
   name: 'fastify-access-tokens',
   fastify: '5.x'
 })

@@ -51,7 +51,7 @@ function storedForms (email: string): { email: string, decomposed: string } {
  */
 export async function createUser<User = DefaultUser> (database: DrizzleDatabase, input: NewUser, options: { users?: AnyTable } = {}): Promise<User> {
   const dialect = requireDialect(database)
-  const users = resolveUserTable(options.users ?? dialect.defaults.users)
+  const users = resolveUserTable(options.users ?? dialect.defaults.userTable)
   if (typeof input?.email !== 'string' || normalizeEmail(input.email) === '') throw new TypeError('createUser() needs an email')
   const email = normalizeEmail(input.email)
   const values: Record<string, unknown> = {

@@ -78,7 +78,7 @@ export function mysqlDialect (db: AnyDatabase, driver: Driver): Dialect {
     ownsTable (table: AnyTable) {
       return is(table, MySqlTable)
     },
-    defaults: { users, accessTokens },
+    defaults: { userTable: users, tokenTable: accessTokens },
     migrate: (folder, table) => driver.migrate(db, folder, table),
     withDatabase: (other) => mysqlDialect(other, driver)
   }

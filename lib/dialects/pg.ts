@@ -39,7 +39,7 @@ export function pgDialect (db: AnyDatabase, driver: Driver): Dialect {
     ownsTable (table: AnyTable) {
       return is(table, PgTable)
     },
-    defaults: { users, accessTokens },
+    defaults: { userTable: users, tokenTable: accessTokens },
     migrate: (folder, table) => driver.migrate(db, folder, table),
     withDatabase: (other) => pgDialect(other, driver)
   }

@@ -45,7 +45,7 @@ export function sqliteDialect (db: AnyDatabase, driver: Driver): Dialect {
     ownsTable (table: AnyTable) {
       return is(table, SQLiteTable)
     },
-    defaults: { users, accessTokens },
+    defaults: { userTable: users, tokenTable: accessTokens },
     migrate: (folder, table) => driver.migrate(db, folder, table),
     withDatabase: (other) => sqliteDialect(other, driver)
   }

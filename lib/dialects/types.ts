@@ -123,7 +123,7 @@ export interface Dialect {
   /** Whether a Drizzle table belongs to this dialect. */
   ownsTable(table: AnyTable): boolean
   /** The default `user` and `access_token` tables of this dialect. */
-  readonly defaults: { users: AnyTable, accessTokens: AnyTable }
+  readonly defaults: { userTable: AnyTable, tokenTable: AnyTable }
   /** Applies a drizzle-kit migrations folder, recording it in `migrationsTable`. */
   migrate(migrationsFolder: string, migrationsTable: string): Promise<void>
   /** The same dialect on another Drizzle database of the same driver. */
