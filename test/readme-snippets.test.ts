@@ -32,7 +32,7 @@ function readmeWith (t: Test, text: string): { readme: string, out: string } {
   return { readme: join(dir, 'README.md'), out: join(dir, 'out') }
 }
 
-t.test("every ts and js block of the README is written out, each whole", async (t) => {
+t.test('every ts and js block of the README is written out, each whole', async (t) => {
   const text = readFileSync('README.md', 'utf8')
   // Counted here without the script's parser: fences, indented ones included.
   const fences = text.match(/^ *```(ts|typescript|js|javascript) *$/gm) ?? []
@@ -52,7 +52,7 @@ t.test("every ts and js block of the README is written out, each whole", async (
 t.test('a block imports what it uses from the prelude, unless it declares it', async (t) => {
   const { readme, out } = readmeWith(t, [
     'Text.', '',
-    '```ts', "await app.register(accessTokens, { database: db, cookie: true })", '```', '',
+    '```ts', 'await app.register(accessTokens, { database: db, cookie: true })', '```', '',
     '- In a list:', '',
     '  ```ts', "  import Fastify from 'fastify'", '  const app = Fastify()', "  app.get('/', home)", '  ```', '',
     '```js', "import * as assert from 'node:assert'", 'const { email, list: [password] } = { email: "a@example.com", list: ["secret"] }', 'assert.ok(email !== password)', '```', '',
