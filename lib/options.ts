@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { INVALID_OPTION } from './errors.js'
 import type { AccessTokenUser, ProvidedUser, UserDecorator } from './types.js'
-import type { AnyTable, DrizzleDatabase } from './dialects/types.js'
+import type { AnyTable, DrizzleDatabase, DrizzleTable } from './dialects/types.js'
 import type { CookieSettings } from './transport.js'
 import type { Credentials } from './users.js'
 import { isScopeToken, type ResolvedApiKeys } from './scopes.js'
@@ -67,9 +67,9 @@ export interface AccessTokensOptions {
   /** A Drizzle database on one of the supported drivers. Required. */
   database: DrizzleDatabase
   /** The access-token table (see defineAccessTokenTable). Default: the dialect's `access_token` table. */
-  tokens?: AnyTable
+  tokens?: DrizzleTable
   /** The user table; false when both authenticate and getUser are given. Default: the dialect's `user` table. */
-  users?: AnyTable | false
+  users?: DrizzleTable | false
   /** Seconds a login token lives after it was issued. Default 3600; null: until revoked. */
   lifetimeSeconds?: number | null
   /** Seconds a login token lives after its last use (needs a last_used_at column). Default null: no idle timeout. */

@@ -3,7 +3,7 @@ import { requireDialect, type Dialect } from './dialects/index.js'
 import { resolveUserTable, type UserTable } from './tables.js'
 import { hashPassword, isPasswordHash, timingDummyHash, verifyPassword } from './password.js'
 import { storeUnavailable, USER_ALREADY_EXISTS } from './errors.js'
-import type { AnyTable, DrizzleDatabase } from './dialects/types.js'
+import type { DrizzleDatabase, DrizzleTable } from './dialects/types.js'
 import { FLAGS, isActiveUser } from './flags.js'
 
 /** The user object of the default table: never the password hash. */
@@ -49,7 +49,7 @@ function storedForms (email: string): { email: string, decomposed: string } {
  * Inserts a user with a hashed password into the default (or given) user
  * table and returns the user object. A taken email is USER_ALREADY_EXISTS.
  */
-export async function createUser<User = DefaultUser> (database: DrizzleDatabase, input: NewUser, options: { users?: AnyTable } = {}): Promise<User> {
+export async function createUser<User = DefaultUser> (database: DrizzleDatabase, input: NewUser, options: { users?: DrizzleTable } = {}): Promise<User> {
   const dialect = requireDialect(database)
   const users = resolveUserTable(options.users ?? dialect.defaults.userTable)
   if (typeof input?.email !== 'string' || normalizeEmail(input.email) === '') throw new TypeError('createUser() needs an email')

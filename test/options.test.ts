@@ -1,6 +1,7 @@
 // Plugin options: every bad value fails registration with INVALID_OPTION and
 // a message naming the option; the defaults are those of the contract.
 import t, { type Test } from 'tap'
+import type { Table } from 'drizzle-orm'
 import Fastify from 'fastify'
 import Database from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
@@ -212,7 +213,7 @@ const otherTables = {
 
 // A token table that lacks created_at, and one without last_used_at (declared
 // over the migrated access_token table, which has the other columns), per driver.
-const incomplete: Record<DialectName, { noCreatedAt: unknown, noLastUsedAt: unknown, noEmail: unknown }> = {
+const incomplete: Record<DialectName, { noCreatedAt: Table, noLastUsedAt: Table, noEmail: Table }> = {
   sqlite: {
     noCreatedAt: sqliteTable('t1', { token: text('token').primaryKey(), userId: text('user_id').notNull() }),
     noLastUsedAt: sqliteTable('access_token', { token: text('token').primaryKey(), userId: text('user_id').notNull(), createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull() }),

@@ -1,6 +1,7 @@
 // app.accessTokens: issue, verify, revoke, revokeSession, revokeAll, list and
 // pruneExpired, as the contract describes them.
 import t, { type Test } from 'tap'
+import type { Table } from 'drizzle-orm'
 import { sqliteTable, text, integer } from 'drizzle-orm/sqlite-core'
 import { pgTable, text as pgText, timestamp, uuid } from 'drizzle-orm/pg-core'
 import { mysqlTable, varchar, char, datetime } from 'drizzle-orm/mysql-core'
@@ -252,7 +253,7 @@ for (const driver of drivers) {
 }
 
 // The migrated access_token table seen through the three required columns only.
-const minimalTokens: Record<DialectName, unknown> = {
+const minimalTokens: Record<DialectName, Table> = {
   sqlite: sqliteTable('access_token', {
     token: text('token').primaryKey(),
     userId: text('user_id').notNull(),

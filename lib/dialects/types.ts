@@ -1,4 +1,4 @@
-import type { Column, SQL } from 'drizzle-orm'
+import type { Column, SQL, Table } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { LibSQLDatabase } from 'drizzle-orm/libsql'
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres'
@@ -13,12 +13,15 @@ import type { MySql2Database } from 'drizzle-orm/mysql2'
  * only, has no type that 0.45 could name: pass it `as DrizzleDatabase`.)
  */
 export type DrizzleDatabase =
-  | BetterSQLite3Database<any>
-  | LibSQLDatabase<any>
-  | NodePgDatabase<any>
-  | PostgresJsDatabase<any>
-  | PgliteDatabase<any>
-  | MySql2Database<any>
+  | BetterSQLite3Database<Record<string, unknown>>
+  | LibSQLDatabase<Record<string, unknown>>
+  | NodePgDatabase<Record<string, unknown>>
+  | PostgresJsDatabase<Record<string, unknown>>
+  | PgliteDatabase<Record<string, unknown>>
+  | MySql2Database<Record<string, unknown>>
+
+/** A Drizzle table of any dialect, as the options take it; its dialect is checked at registration. */
+export type DrizzleTable = Table
 
 /** A database family: it decides the SQL (types, locks, upserts, errors). */
 export type DialectName = 'sqlite' | 'pg' | 'mysql'
