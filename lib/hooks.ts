@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { AuthHook, RequireUserOptions } from './types.js'
 import { CSRF_FAILED, FORBIDDEN, INSUFFICIENT_SCOPE, UNAUTHORIZED } from './errors.js'
 import { isScopeToken } from './scopes.js'
 import { hashToken } from './token.js'
@@ -6,22 +7,7 @@ import { isUnsafeMethod, type Transport } from './transport.js'
 import type { TokenStore } from './store.js'
 import { isActiveUser, isSuperuserUser, isVerifiedUser } from './flags.js'
 
-export interface RequireUserOptions {
-  /** Let requests without a valid token through, with `request.user` null. Default false. */
-  optional?: boolean
-  /** Refuse users whose `isActive` is false. Default true. */
-  active?: boolean
-  /** Refuse (403) users whose `isVerified` is not true. Default false. */
-  verified?: boolean
-  /** Refuse (403) users whose `isSuperuser` is not true. Default false. */
-  superuser?: boolean
-  /** Scopes an API key needs, every one (403 INSUFFICIENT_SCOPE); a login has them all. Default []. */
-  scopes?: string[]
-  /** false: logins only, an API key gets 403 FORBIDDEN. Default true. */
-  apiKeys?: boolean
-}
-
-export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+export type { RequireUserOptions, AuthHook }
 
 // RFC 6750 section 3: a 401 names the scheme, and says invalid_token when a
 // token was presented.

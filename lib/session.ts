@@ -1,22 +1,6 @@
-/** A signed-in session: one token row, as users and applications see it. */
-export interface Session {
-  /** The stored digest of the token: safe to show, useless to present. */
-  id: string
-  userId: unknown
-  /** `'session'`: a login; `'api-key'`: an API key. */
-  kind: 'session' | 'api-key'
-  /** The API key's name; null for a login. */
-  name: string | null
-  /** The API key's scopes; null for a login, which carries every scope. */
-  scopes: string[] | null
-  createdAt: Date
-  /** When the token stops working; null when it never expires. */
-  expiresAt: Date | null
-  lastUsedAt: Date | null
-  userAgent: string | null
-  ip: string | null
-}
+import type { Session } from './types.js'
 
+export type { Session }
 /** The lifetimes a session's expiry follows, in milliseconds (null: not set). */
 export interface Lifetimes {
   lifetimeMs: number | null

@@ -8,6 +8,9 @@ import { API_KEY, LOGIN, expiryOf, isLive, sessionOf, type Lifetimes, type Sessi
 import { VerifiedCache, type Verified } from './cache.js'
 import { API_KEY_LIMIT_REACHED, INVALID_LIFETIME, INVALID_NAME, INVALID_SCOPE, storeUnavailable } from './errors.js'
 import { isScopeToken, MAX_SCOPES, type ResolvedApiKeys } from './scopes.js'
+import type { ApiKeyRequest, IssueMetadata } from './types.js'
+
+export type { ApiKeyRequest, IssueMetadata }
 
 /**
  * Rows deleted per statement while pruning: short locks, short event-loop
@@ -38,20 +41,9 @@ export interface StoreConfig<User> {
   log: FastifyBaseLogger
 }
 
-export interface ApiKeyRequest {
-  name: unknown
-  scopes?: unknown
-  expiresInSeconds?: unknown
-}
-
 /** The longest lifetime a key may be given: 100 years. */
 const MAX_KEY_SECONDS = 100 * 365 * 24 * 3600
 const NAME_MAX = 100
-
-export interface IssueMetadata {
-  userAgent?: string | null
-  ip?: string | null
-}
 
 type Lookup = (values: { digest: string }) => unknown[] | Promise<unknown[]>
 /** A row of the token lookup: the token's columns, and its user's when the user table is joined. */

@@ -1,7 +1,81 @@
-import type { AuthHook, RequireUserOptions } from './hooks.js'
-import type { Session } from './session.js'
-import type { IssueMetadata } from './store.js'
-import type { DefaultUser } from './users.js'
+// The public types: a leaf module, importing nothing from the package, so
+// every other module can take its types from here.
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+/** A signed-in session: one token row, as users and applications see it. */
+export interface Session {
+  /** The stored digest of the token: safe to show, useless to present. */
+  id: string
+  userId: unknown
+  /** `'session'`: a login; `'api-key'`: an API key. */
+  kind: 'session' | 'api-key'
+  /** The API key's name; null for a login. */
+  name: string | null
+  /** The API key's scopes; null for a login, which carries every scope. */
+  scopes: string[] | null
+  createdAt: Date
+  /** When the token stops working; null when it never expires. */
+  expiresAt: Date | null
+  lastUsedAt: Date | null
+  userAgent: string | null
+  ip: string | null
+}
+
+/** What a route asks of its user: `requireUser(options)` and `config: { auth: options }`. */
+export interface RequireUserOptions {
+  /** Let requests without a valid token through, with `request.user` null. Default false. */
+  optional?: boolean
+  /** Refuse users whose `isActive` is false. Default true. */
+  active?: boolean
+  /** Refuse (403) users whose `isVerified` is not true. Default false. */
+  verified?: boolean
+  /** Refuse (403) users whose `isSuperuser` is not true. Default false. */
+  superuser?: boolean
+  /** Scopes an API key needs, every one (403 INSUFFICIENT_SCOPE); a login has them all. Default []. */
+  scopes?: string[]
+  /** false: logins only, an API key gets 403 FORBIDDEN. Default true. */
+  apiKeys?: boolean
+}
+
+/** A Fastify hook that authenticates the request (onRequest or preHandler). */
+export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+
+/** The user object of the default table: never the password hash. */
+export interface DefaultUser {
+  id: string
+  email: string
+  isActive: boolean
+  isSuperuser: boolean
+  isVerified: boolean
+}
+
+/** What the login route received. */
+export interface Credentials {
+  username: string
+  password: string
+}
+
+/** The input of createUser(). */
+export interface NewUser {
+  email: string
+  password: string
+  isActive?: boolean
+  isVerified?: boolean
+  isSuperuser?: boolean
+}
+
+/** The input of createApiKey() (POST /api-keys): checked by the store, so unknown here. */
+export interface ApiKeyRequest {
+  name: unknown
+  scopes?: unknown
+  expiresInSeconds?: unknown
+}
+
+/** What a new token records of the request that made it. */
+export interface IssueMetadata {
+  userAgent?: string | null
+  ip?: string | null
+}
 
 /**
  * Declare your user type once, the way @fastify/jwt does, and with the

@@ -5,28 +5,9 @@ import { hashPassword, isPasswordHash, timingDummyHash, verifyPassword } from '.
 import { storeUnavailable, USER_ALREADY_EXISTS } from './errors.js'
 import type { DrizzleDatabase, DrizzleTable } from './dialects/types.js'
 import { FLAGS, isActiveUser } from './flags.js'
+import type { Credentials, DefaultUser, NewUser } from './types.js'
 
-/** The user object of the default table: never the password hash. */
-export interface DefaultUser {
-  id: string
-  email: string
-  isActive: boolean
-  isSuperuser: boolean
-  isVerified: boolean
-}
-
-export interface Credentials {
-  username: string
-  password: string
-}
-
-export interface NewUser {
-  email: string
-  password: string
-  isActive?: boolean
-  isVerified?: boolean
-  isSuperuser?: boolean
-}
+export type { Credentials, DefaultUser, NewUser }
 
 /**
  * Emails are stored and looked up lower-cased and in Unicode NFC, so lookups
