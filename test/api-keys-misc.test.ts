@@ -1,7 +1,6 @@
 // API keys: the option's validation, the key format, requireUser's scope
 // options, logs and the OpenAPI document.
 import t from 'tap'
-import { Writable } from 'node:stream'
 import { crc32 as zlibCrc32 } from 'node:zlib'
 import Fastify from 'fastify'
 import swagger from '@fastify/swagger'
@@ -10,7 +9,7 @@ import { resolveOptions } from '../lib/options.js'
 import { crc32, generateApiKey, isApiKey } from '../lib/token.js'
 import { openDatabase } from './helpers/databases.js'
 import { buildApp, bearer } from './helpers/app.js'
-import { addQuickUser } from './helpers/quick-user.js'
+import { capturedLog } from './helpers/captured-log.js'
 
 const database = {} as never
 
@@ -80,10 +79,9 @@ t.test('requireUser checks its scopes and apiKeys options', async (t) => {
 })
 
 t.test('no API key, no key id in the logs', async (t) => {
-  const lines: string[] = []
-  const stream = new Writable({ write (chunk, _encoding, done) { lines.push(String(chunk)); done() } })
-  const built = await buildApp(t, { plugin: { apiKeys: true }, fastify: { logger: { level: 'trace', stream } } })
-  await addQuickUser(built, 'log@example.com')
+  const { lines, logger } = capturedLog()
+  const built = await buildApp(t, { plugin: { apiKeys: true }, fastify: { logger } })
+  await built.addUser({ email: 'log@example.com', quickHash: true })
   const login = await built.login('log@example.com')
   const created = await built.app.inject({ method: 'POST', url: '/auth/api-keys', headers: bearer(login), payload: { name: 'k' } })
   const { token, id } = created.json()

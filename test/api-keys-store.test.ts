@@ -4,7 +4,6 @@ import t from 'tap'
 import { drivers, openDatabase } from './helpers/databases.js'
 import { failingDatabase } from './helpers/failing-database.js'
 import { buildApp, bearer } from './helpers/app.js'
-import { addQuickUser } from './helpers/quick-user.js'
 import { controlClock } from './helpers/controlled-clock.js'
 import { secondPool } from './helpers/second-pool.js'
 import { tokenRows } from './helpers/token-rows.js'
@@ -23,7 +22,7 @@ for (const driver of drivers) {
     const clock = controlClock(t)
     const built = await buildApp(t, { driver, plugin: { apiKeys: true, lifetimeSeconds: 60, idleTimeoutSeconds: 30 } })
     const { app } = built
-    const userId = await addQuickUser(built, 'ann@example.com')
+    const userId = await built.addUser({ email: 'ann@example.com', quickHash: true })
     const forever = await app.accessTokens.createApiKey(userId, { name: 'forever' })
     const hour = await app.accessTokens.createApiKey(userId, { name: 'hour', expiresInSeconds: 3600 })
     t.equal(forever.session.kind, 'api-key')
@@ -54,7 +53,7 @@ for (const driver of drivers) {
   t.test(`${driver}: pruning with logins that never expire still deletes expired keys`, async (t) => {
     const clock = controlClock(t)
     const built = await buildApp(t, { driver, plugin: { apiKeys: true, lifetimeSeconds: null } })
-    const userId = await addQuickUser(built, 'ann@example.com')
+    const userId = await built.addUser({ email: 'ann@example.com', quickHash: true })
     await built.app.accessTokens.issue(userId)
     await built.app.accessTokens.createApiKey(userId, { name: 'short', expiresInSeconds: 1 })
     clock.advance(2000)
@@ -66,8 +65,8 @@ for (const driver of drivers) {
     const clock = controlClock(t)
     const built = await buildApp(t, { driver, plugin: { apiKeys: { maxPerUser: 2 }, maxTokensPerUser: 1 } })
     const { app } = built
-    const userId = await addQuickUser(built, 'ann@example.com')
-    const other = await addQuickUser(built, 'bob@example.com')
+    const userId = await built.addUser({ email: 'ann@example.com', quickHash: true })
+    const other = await built.addUser({ email: 'bob@example.com', quickHash: true })
     const login = await built.login('ann@example.com')
     const first = await app.accessTokens.createApiKey(userId, { name: 'one', expiresInSeconds: 60 })
     await app.accessTokens.createApiKey(userId, { name: 'two' })
@@ -96,7 +95,7 @@ for (const driver of drivers) {
     const two = tdb.url === null
       ? one
       : await buildApp(t, { driver, tdb: { ...tdb, db: secondPool(t, tdb) }, plugin: { apiKeys: { maxPerUser: 3 } } })
-    const userId = await addQuickUser(one, 'ann@example.com')
+    const userId = await one.addUser({ email: 'ann@example.com', quickHash: true })
     const results = await Promise.allSettled(Array.from({ length: 12 }, (_, n) =>
       (n % 2 === 0 ? one : two).app.accessTokens.createApiKey(userId, { name: `key ${n}` })))
     const created = results.filter((result) => result.status === 'fulfilled')
@@ -109,7 +108,7 @@ for (const driver of drivers) {
 
   t.test(`${driver}: maxPerUser null: no limit`, async (t) => {
     const built = await buildApp(t, { driver, plugin: { apiKeys: { maxPerUser: null } } })
-    const userId = await addQuickUser(built, 'ann@example.com')
+    const userId = await built.addUser({ email: 'ann@example.com', quickHash: true })
     for (let n = 0; n < 3; n++) await built.app.accessTokens.createApiKey(userId, { name: `k${n}` })
     t.equal((await built.app.accessTokens.listApiKeys(userId)).length, 3)
   })
@@ -136,7 +135,7 @@ for (const driver of drivers) {
 
   t.test(`${driver}: a key is never read from the cookie`, async (t) => {
     const built = await buildApp(t, { driver, plugin: { apiKeys: true, cookie: true } })
-    const userId = await addQuickUser(built, 'ann@example.com')
+    const userId = await built.addUser({ email: 'ann@example.com', quickHash: true })
     const { token } = await built.app.accessTokens.createApiKey(userId, { name: 'k' })
     const viaCookie = await built.app.inject({ url: '/me', headers: { cookie: `access_token=${token}` } })
     t.equal(viaCookie.statusCode, 401)
@@ -146,7 +145,7 @@ for (const driver of drivers) {
   t.test(`${driver}: verify, revoke and the store API`, async (t) => {
     const built = await buildApp(t, { driver, plugin: { apiKeys: true, cache: true } })
     const { app } = built
-    const userId = await addQuickUser(built, 'ann@example.com')
+    const userId = await built.addUser({ email: 'ann@example.com', quickHash: true })
     const { token, session } = await app.accessTokens.createApiKey(userId, { name: 'k', scopes: ['a', 'b'] })
     const verified = await app.accessTokens.verify(token)
     t.same(verified!.session.scopes, ['a', 'b'])
@@ -161,7 +160,7 @@ for (const driver of drivers) {
 
   t.test(`${driver}: without apiKeys, createApiKey is refused and there are no routes`, async (t) => {
     const built = await buildApp(t, { driver })
-    const userId = await addQuickUser(built, 'ann@example.com')
+    const userId = await built.addUser({ email: 'ann@example.com', quickHash: true })
     await t.rejects(built.app.accessTokens.createApiKey(userId, { name: 'k' }), TypeError)
     const login = await built.login('ann@example.com')
     t.equal((await built.app.inject({ url: '/auth/api-keys', headers: bearer(login) })).statusCode, 404)

@@ -3,7 +3,6 @@
 import t from 'tap'
 import { drivers } from './helpers/databases.js'
 import { buildApp, bearer, type TestApp } from './helpers/app.js'
-import { addQuickUser } from './helpers/quick-user.js'
 import { rowOf } from './helpers/token-rows.js'
 import { hashToken } from '../index.js'
 
@@ -30,7 +29,7 @@ for (const driver of drivers) {
   t.test(`${driver}: create a key, use it, list it, revoke it`, async (t) => {
     const built = await buildApp(t, { driver, plugin: { apiKeys: true }, routes: withRoutes })
     const { app } = built
-    const userId = await addQuickUser(built, 'ann@example.com')
+    const userId = await built.addUser({ email: 'ann@example.com', quickHash: true })
     const login = await built.login('ann@example.com')
 
     const created = await createKey(app, login, { name: 'CI deploy', scopes: ['notes:read'], expiresInSeconds: 3600 })
@@ -81,8 +80,8 @@ for (const driver of drivers) {
   t.test(`${driver}: keys are listed newest first, and are the user's own`, async (t) => {
     const built = await buildApp(t, { driver, plugin: { apiKeys: true } })
     const { app } = built
-    await addQuickUser(built, 'ann@example.com')
-    await addQuickUser(built, 'bob@example.com')
+    await built.addUser({ email: 'ann@example.com', quickHash: true })
+    await built.addUser({ email: 'bob@example.com', quickHash: true })
     const ann = await built.login('ann@example.com')
     const bob = await built.login('bob@example.com')
     const first = (await createKey(app, ann, { name: 'one' })).json
@@ -116,7 +115,7 @@ for (const driver of drivers) {
   t.test(`${driver}: what a key may call`, async (t) => {
     const built = await buildApp(t, { driver, plugin: { apiKeys: true }, routes: withRoutes })
     const { app } = built
-    await addQuickUser(built, 'ann@example.com')
+    await built.addUser({ email: 'ann@example.com', quickHash: true })
     const login = await built.login('ann@example.com')
     const key = (await createKey(app, login, { name: 'a', scopes: ['notes:read'] })).json
     const sibling = (await createKey(app, login, { name: 'b' })).json
@@ -142,7 +141,7 @@ for (const driver of drivers) {
   t.test(`${driver}: scopes`, async (t) => {
     const built = await buildApp(t, { driver, plugin: { apiKeys: true }, routes: withRoutes })
     const { app } = built
-    await addQuickUser(built, 'ann@example.com')
+    await built.addUser({ email: 'ann@example.com', quickHash: true })
     const login = await built.login('ann@example.com')
     const reader = (await createKey(app, login, { name: 'r', scopes: ['notes:read'] })).json.token
     const writer = (await createKey(app, login, { name: 'w', scopes: ['notes:write', 'notes:read'] })).json.token
@@ -179,7 +178,7 @@ for (const driver of drivers) {
   t.test(`${driver}: logout-all ends logins and leaves keys`, async (t) => {
     const built = await buildApp(t, { driver, plugin: { apiKeys: true } })
     const { app } = built
-    const userId = await addQuickUser(built, 'ann@example.com')
+    const userId = await built.addUser({ email: 'ann@example.com', quickHash: true })
     const login = await built.login('ann@example.com')
     const other = await built.login('ann@example.com')
     const key = (await createKey(app, login, { name: 'k' })).json.token
@@ -199,7 +198,7 @@ for (const driver of drivers) {
   t.test(`${driver}: an inactive user's key is refused, and the user may still revoke it`, async (t) => {
     const built = await buildApp(t, { driver, plugin: { apiKeys: true } })
     const { app, tdb } = built
-    const userId = await addQuickUser(built, 'ann@example.com')
+    const userId = await built.addUser({ email: 'ann@example.com', quickHash: true })
     const login = await built.login('ann@example.com')
     const key = (await createKey(app, login, { name: 'k' })).json
     const { users } = tdb.schema
@@ -213,7 +212,7 @@ for (const driver of drivers) {
   t.test(`${driver}: bad input answers 400, never 500`, async (t) => {
     const built = await buildApp(t, { driver, plugin: { apiKeys: { scopes: ['read', 'write'], maxLifetimeSeconds: 86400 } } })
     const { app } = built
-    const userId = await addQuickUser(built, 'ann@example.com')
+    const userId = await built.addUser({ email: 'ann@example.com', quickHash: true })
     const login = await built.login('ann@example.com')
     const cases: Array<[unknown, string]> = [
       [{}, 'INVALID_NAME'],

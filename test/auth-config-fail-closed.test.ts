@@ -2,22 +2,20 @@
 // was registered never got its guard, and anonymous requests reached the
 // handler. Such routes are now guarded all the same; one whose config.auth
 // is invalid is refused with a 500 and a log line that says why.
-import { Writable } from 'node:stream'
 import t from 'tap'
 import Fastify from 'fastify'
 import accessTokens from '../index.js'
 import { drivers, openDatabase } from './helpers/databases.js'
-import { bearer } from './helpers/app.js'
-import { addQuickUser } from './helpers/quick-user.js'
+import { bearer, insertUser } from './helpers/app.js'
+import { capturedLog } from './helpers/captured-log.js'
 
 for (const driver of drivers) {
   for (const hook of ['onRequest', 'preHandler'] as const) {
     t.test(`${driver}, hook ${hook}: routes declared before the plugin are protected as their config asks`, async (t) => {
       const tdb = await openDatabase(driver)
       t.teardown(() => tdb.close())
-      const lines: string[] = []
-      const stream = new Writable({ write (chunk, _encoding, done) { lines.push(String(chunk)); done() } })
-      const app = Fastify({ logger: { level: 'error', stream } })
+      const { lines, logger } = capturedLog('error')
+      const app = Fastify({ logger })
       t.teardown(() => app.close())
       let reached = 0
       const answer = async (request: { user: unknown }) => { reached++; return { user: request.user } }
@@ -30,7 +28,7 @@ for (const driver of drivers) {
       app.get('/late', { config: { auth: true } }, answer)
       await app.ready()
 
-      const userId = await addQuickUser({ tdb }, 'ann@example.com')
+      const userId = await insertUser(tdb, { email: 'ann@example.com', quickHash: true })
       const { token } = await app.accessTokens.issue(userId)
       const get = (url: string, withToken = false) => app.inject({ url, headers: withToken ? bearer(token) : {} })
 

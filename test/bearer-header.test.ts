@@ -4,12 +4,15 @@ import t from 'tap'
 import fc from 'fast-check'
 import { eq } from 'drizzle-orm'
 import { drivers } from './helpers/databases.js'
-import { buildApp, bearer } from './helpers/app.js'
+import { buildApp, bearer, type TestApp } from './helpers/app.js'
 import { failingDatabase } from './helpers/failing-database.js'
 
 const CHALLENGE = 'Bearer'
 const INVALID = 'Bearer error="invalid_token"'
 const WELL_FORMED = 'W'.repeat(43)
+
+/** GET /me with this Authorization header, or none. */
+const me = (app: TestApp['app'], authorization?: string) => app.inject({ url: '/me', headers: authorization === undefined ? {} : { authorization } })
 
 /** Header values that cannot carry a token: each is refused without a query. */
 function malformed (token: string): Array<[string, string]> {
@@ -37,26 +40,25 @@ for (const driver of drivers) {
     const { app, tdb, addUser } = await buildApp(t, { driver })
     const id = await addUser({ email: 'ann@example.com' })
     const { token } = await app.accessTokens.issue(id)
-    const me = (authorization?: string) => app.inject({ url: '/me', headers: authorization === undefined ? {} : { authorization } })
 
     t.test('a valid token opens the route', async (t) => {
-      const response = await me(`Bearer ${token}`)
+      const response = await me(app, `Bearer ${token}`)
       t.equal(response.statusCode, 200)
       t.equal(response.json().id, id)
     })
 
     t.test('the scheme is case-insensitive', async (t) => {
       for (const scheme of ['bearer', 'BEARER', 'BeArEr', 'bEARER']) {
-        t.equal((await me(`${scheme} ${token}`)).statusCode, 200, scheme)
+        t.equal((await me(app, `${scheme} ${token}`)).statusCode, 200, scheme)
       }
     })
 
     t.test('RFC 6750 allows more than one space after the scheme', async (t) => {
-      t.equal((await me(`Bearer   ${token}`)).statusCode, 200)
+      t.equal((await me(app, `Bearer   ${token}`)).statusCode, 200)
     })
 
     t.test('no header: 401 with a bare challenge', async (t) => {
-      const response = await me()
+      const response = await me(app)
       t.equal(response.statusCode, 401)
       t.equal(response.json().code, 'UNAUTHORIZED')
       t.equal(response.headers['www-authenticate'], CHALLENGE)
@@ -64,7 +66,7 @@ for (const driver of drivers) {
 
     t.test('other schemes are ignored: 401 without invalid_token', async (t) => {
       for (const header of ['Basic YW5uOnNlY3JldA==', `Token ${token}`, `Bearer_${token}`, `Bearers ${token}`, token, '']) {
-        const response = await me(header)
+        const response = await me(app, header)
         t.equal(response.statusCode, 401, JSON.stringify(header.slice(0, 16)))
         t.equal(response.headers['www-authenticate'], CHALLENGE, 'no token was presented')
       }
@@ -72,7 +74,7 @@ for (const driver of drivers) {
 
     t.test('malformed values: 401 with invalid_token', async (t) => {
       for (const [name, header] of malformed(token)) {
-        const response = await me(header)
+        const response = await me(app, header)
         t.equal(response.statusCode, 401, name)
         t.equal(response.json().code, 'UNAUTHORIZED', name)
         t.equal(response.headers['www-authenticate'], INVALID, name)
@@ -80,7 +82,7 @@ for (const driver of drivers) {
     })
 
     t.test('an unknown well-formed token: 401 with invalid_token', async (t) => {
-      const response = await me(`Bearer ${WELL_FORMED}`)
+      const response = await me(app, `Bearer ${WELL_FORMED}`)
       t.equal(response.statusCode, 401)
       t.equal(response.headers['www-authenticate'], INVALID)
     })
@@ -88,10 +90,10 @@ for (const driver of drivers) {
     t.test('a valid token whose user was deleted: 401', async (t) => {
       const goneId = await addUser({ email: 'gone@example.com' })
       const { token: orphan } = await app.accessTokens.issue(goneId)
-      t.equal((await me(`Bearer ${orphan}`)).statusCode, 200)
+      t.equal((await me(app, `Bearer ${orphan}`)).statusCode, 200)
       const { users } = tdb.schema
       await tdb.db.delete(users).where(eq(users.id, goneId))
-      const response = await me(`Bearer ${orphan}`)
+      const response = await me(app, `Bearer ${orphan}`)
       t.equal(response.statusCode, 401)
       t.equal(response.headers['www-authenticate'], INVALID)
       t.equal(await app.accessTokens.verify(orphan), null, 'verify() finds nothing either')
@@ -120,18 +122,17 @@ for (const driver of drivers) {
     t.teardown(() => tdb.close())
     const { app } = await buildApp(t, { driver, tdb })
     tdb.fail()
-    const me = (authorization?: string) => app.inject({ url: '/me', headers: authorization === undefined ? {} : { authorization } })
 
     // The control: a header that could hold a token does reach the database.
-    const wellFormed = await me(`Bearer ${WELL_FORMED}`)
+    const wellFormed = await me(app, `Bearer ${WELL_FORMED}`)
     t.equal(wellFormed.statusCode, 503, 'a well-formed token is looked up, and this database fails')
     t.equal(wellFormed.json().code, 'TOKEN_STORE_UNAVAILABLE')
 
     for (const [name, header] of malformed(WELL_FORMED)) {
-      t.equal((await me(header)).statusCode, 401, name)
+      t.equal((await me(app, header)).statusCode, 401, name)
     }
-    t.equal((await me('Basic YW5uOnNlY3JldA==')).statusCode, 401, 'another scheme')
-    t.equal((await me()).statusCode, 401, 'no header')
+    t.equal((await me(app, 'Basic YW5uOnNlY3JldA==')).statusCode, 401, 'another scheme')
+    t.equal((await me(app)).statusCode, 401, 'no header')
 
     // Whatever the header holds, the answer is a 401, or a 503 for the
     // values that are well-formed tokens; never a 500.
@@ -147,7 +148,7 @@ for (const driver of drivers) {
       fc.string({ unit: fc.constantFrom(...'ABCxyz019-_'), minLength: 43, maxLength: 43 }).map((rest) => `bearer ${rest}`)
     )
     await fc.assert(fc.asyncProperty(header, async (authorization) => {
-      const response = await me(authorization.trim())
+      const response = await me(app, authorization.trim())
       const wellFormedToken = /^bearer +[A-Za-z0-9_-]{43} *$/i.test(authorization.trim())
       return response.statusCode === (wellFormedToken ? 503 : 401)
     }), { numRuns: 300 })

@@ -1,21 +1,10 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { eq } from 'drizzle-orm'
-import { drivers, openDatabase, type TestDriver } from './helpers/databases.js'
-import { buildApp, bearer, type TestApp } from './helpers/app.js'
+import { drivers, openDatabase } from './helpers/databases.js'
+import { buildApp, bearer, status, type TestApp } from './helpers/app.js'
 import { controlClock } from './helpers/controlled-clock.js'
-import { addQuickUser } from './helpers/quick-user.js'
 import { insertTokenRows, rowOf } from './helpers/token-rows.js'
-import { hashToken, type AccessTokensOptions } from '../index.js'
-
-async function status (app: TestApp['app'], token: string): Promise<number> {
-  return (await app.inject({ url: '/me', headers: bearer(token) })).statusCode
-}
-
-async function setup (t: Test, driver: TestDriver, plugin: Partial<AccessTokensOptions>): Promise<TestApp & { userId: string }> {
-  const built = await buildApp(t, { driver, plugin })
-  const userId = await addQuickUser(built, 'a@example.com')
-  return { ...built, userId }
-}
+import { hashToken } from '../index.js'
 
 /** Deletes a token's row under the plugin, as another instance's logout would. */
 async function deleteRow (built: Pick<TestApp, 'tdb'>, token: string): Promise<void> {
@@ -26,7 +15,7 @@ async function deleteRow (built: Pick<TestApp, 'tdb'>, token: string): Promise<v
 for (const driver of drivers) {
   t.test(`${driver}: a cached token is served without the database until its entry goes stale`, async (t) => {
     const clock = controlClock(t)
-    const built = await setup(t, driver, { cache: { ttlSeconds: 30, max: 100 } })
+    const built = await buildApp(t, { driver, plugin: { cache: { ttlSeconds: 30, max: 100 } }, users: ['a@example.com'] })
     const token = await built.login('a@example.com')
     const cachedAt = clock.advance(1000)
     t.equal(await status(built.app, token), 200)
@@ -41,7 +30,7 @@ for (const driver of drivers) {
   })
 
   t.test(`${driver}: without the cache every request asks the database`, async (t) => {
-    const built = await setup(t, driver, {})
+    const built = await buildApp(t, { driver, users: ['a@example.com'] })
     const token = await built.login('a@example.com')
     t.equal(await status(built.app, token), 200)
     await deleteRow(built, token)
@@ -49,7 +38,7 @@ for (const driver of drivers) {
   })
 
   t.test(`${driver}: revocations on this instance drop cached entries at once`, async (t) => {
-    const built = await setup(t, driver, { cache: true })
+    const built = await buildApp(t, { driver, plugin: { cache: true }, users: ['a@example.com'] })
     const { app } = built
     const warm = async (): Promise<string> => {
       const token = await built.login('a@example.com')
@@ -62,8 +51,8 @@ for (const driver of drivers) {
       ['POST /auth/logout-all', (token) => app.inject({ method: 'POST', url: '/auth/logout-all', headers: bearer(token) })],
       ['revoke()', (token) => app.accessTokens.revoke(token)],
       ['revokeSession()', (token) => app.accessTokens.revokeSession(hashToken(token))],
-      ['revokeAll()', () => app.accessTokens.revokeAll(built.userId)],
-      ['revokeAll() with except', (_token, other) => app.accessTokens.revokeAll(built.userId, { except: hashToken(other) })]
+      ['revokeAll()', () => app.accessTokens.revokeAll(built.userIds[0])],
+      ['revokeAll() with except', (_token, other) => app.accessTokens.revokeAll(built.userIds[0], { except: hashToken(other) })]
     ]
     for (const [name, revoke] of ways) {
       const token = await warm()
@@ -74,14 +63,14 @@ for (const driver of drivers) {
     // revokeAll's except keeps that entry, in the database and the cache.
     const kept = await warm()
     const dropped = await warm()
-    await app.accessTokens.revokeAll(built.userId, { except: hashToken(kept) })
+    await app.accessTokens.revokeAll(built.userIds[0], { except: hashToken(kept) })
     t.equal(await status(app, dropped), 401)
     t.equal(await status(app, kept), 200)
   })
 
   t.test(`${driver}: another instance accepts a revoked token until its entry goes stale`, async (t) => {
     const clock = controlClock(t)
-    const first = await setup(t, driver, { cache: { ttlSeconds: 10, max: 100 } })
+    const first = await buildApp(t, { driver, plugin: { cache: { ttlSeconds: 10, max: 100 } }, users: ['a@example.com'] })
     const second = await buildApp(t, { driver, tdb: first.tdb, plugin: { cache: { ttlSeconds: 10, max: 100 } } })
     const token = await first.login('a@example.com')
     const other = await first.login('a@example.com')
@@ -91,7 +80,7 @@ for (const driver of drivers) {
     t.equal(await status(first.app, token), 200)
 
     t.equal((await first.app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })).statusCode, 204)
-    await first.app.accessTokens.revokeAll(first.userId)
+    await first.app.accessTokens.revokeAll(first.userIds[0])
     t.equal(await status(first.app, token), 401, 'refused at once where it was revoked')
     t.equal(await status(first.app, other), 401)
     clock.set(cachedAt + 10_000)
@@ -104,12 +93,12 @@ for (const driver of drivers) {
 
   t.test(`${driver}: user changes reach a cached token within ttlSeconds`, async (t) => {
     const clock = controlClock(t)
-    const built = await setup(t, driver, { cache: { ttlSeconds: 10, max: 100 } })
+    const built = await buildApp(t, { driver, plugin: { cache: { ttlSeconds: 10, max: 100 } }, users: ['a@example.com'] })
     const token = await built.login('a@example.com')
     const cachedAt = clock.now()
     t.equal(await status(built.app, token), 200)
     const { users } = built.tdb.schema
-    await built.tdb.db.update(users).set({ isActive: false }).where(eq(users.id, built.userId))
+    await built.tdb.db.update(users).set({ isActive: false }).where(eq(users.id, built.userIds[0]))
     t.equal(await status(built.app, token), 200, 'the cached user is still active')
     clock.set(cachedAt + 10_001)
     t.equal(await status(built.app, token), 401, 'the fresh one is not')
@@ -117,7 +106,7 @@ for (const driver of drivers) {
 
   t.test(`${driver}: a cached token still expires on time`, async (t) => {
     const clock = controlClock(t)
-    const built = await setup(t, driver, { lifetimeSeconds: 100, cache: { ttlSeconds: 60, max: 100 } })
+    const built = await buildApp(t, { driver, plugin: { lifetimeSeconds: 100, cache: { ttlSeconds: 60, max: 100 } }, users: ['a@example.com'] })
     const created = clock.now()
     const token = await built.login('a@example.com')
     clock.set(created + 90_000)
@@ -129,7 +118,7 @@ for (const driver of drivers) {
   t.test(`${driver}: a cached session idle on this instance but used on another is asked for again`, async (t) => {
     const clock = controlClock(t)
     const options = { idleTimeoutSeconds: 20, cache: { ttlSeconds: 60, max: 100 } }
-    const first = await setup(t, driver, options)
+    const first = await buildApp(t, { driver, plugin: options, users: ['a@example.com'] })
     const second = await buildApp(t, { driver, tdb: first.tdb, plugin: options })
     const start = clock.now()
     const token = await first.login('a@example.com')
@@ -169,7 +158,7 @@ for (const driver of drivers) {
         }
       }
     })
-    const userId = await addQuickUser(built, 'a@example.com')
+    const userId = await built.addUser({ email: 'a@example.com', quickHash: true })
     for (const [name, revoke] of [
       ['revoke()', (token: string) => built.app.accessTokens.revoke(token)],
       ['revokeSession()', (token: string) => built.app.accessTokens.revokeSession(hashToken(token))],
@@ -189,7 +178,7 @@ for (const driver of drivers) {
   })
 
   t.test(`${driver}: the cache holds at most max entries, least recently used out first`, async (t) => {
-    const built = await setup(t, driver, { cache: { ttlSeconds: 60, max: 2 } })
+    const built = await buildApp(t, { driver, plugin: { cache: { ttlSeconds: 60, max: 2 } }, users: ['a@example.com'] })
     const tokens = [await built.login('a@example.com'), await built.login('a@example.com'), await built.login('a@example.com')]
     for (const token of tokens) t.equal(await status(built.app, token), 200)
     for (const token of tokens) await deleteRow(built, token)
@@ -200,13 +189,13 @@ for (const driver of drivers) {
 
   t.test(`${driver}: cache: true means { ttlSeconds: 60, max: 10000 }`, async (t) => {
     const clock = controlClock(t)
-    const built = await setup(t, driver, { cache: true })
+    const built = await buildApp(t, { driver, plugin: { cache: true }, users: ['a@example.com'] })
     const now = clock.now()
     // 10 001 tokens, each marked used now, so verifying them writes nothing.
     const secrets = Array.from({ length: 10_001 }, (_, n) => `${String(n).padStart(43, 'x')}`)
     await insertTokenRows(built.tdb, secrets.map((secret) => ({
       token: hashToken(secret),
-      userId: built.userId,
+      userId: built.userIds[0],
       createdAt: new Date(now),
       lastUsedAt: new Date(now)
     })))

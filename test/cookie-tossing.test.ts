@@ -8,7 +8,6 @@ import Fastify from 'fastify'
 import accessTokens, { type AccessTokensOptions } from '../index.js'
 import { buildApp, bearer } from './helpers/app.js'
 import { openDatabase } from './helpers/databases.js'
-import { addQuickUser } from './helpers/quick-user.js'
 
 const INVALID = 'Bearer error="invalid_token"'
 
@@ -20,7 +19,7 @@ t.test('a request carrying the token cookie twice is a bad token', async (t) => 
     }
   })
   const { app } = built
-  await addQuickUser(built, 'ann@example.com')
+  await built.addUser({ email: 'ann@example.com', quickHash: true })
   const valid = await built.login('ann@example.com')
   const planted = await built.login('ann@example.com')
   const me = (cookie: string, headers = {}) => app.inject({ url: '/me', headers: { cookie, ...headers } })

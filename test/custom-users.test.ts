@@ -10,7 +10,12 @@ import { ownTables } from './helpers/own-tables.js'
 
 interface Member { id: number, handle: string, role: string, isActive?: boolean, isVerified?: boolean }
 
-async function setup (t: Test, driver: TestDriver, plugin: Record<string, unknown> = {}) {
+/**
+ * An app with `users: false` on tables of its own: authenticate and getUser
+ * read them, record their calls, and answer as `override` says; one member,
+ * pat@example.com.
+ */
+async function appWithOwnUserLookup (t: Test, driver: TestDriver, plugin: Record<string, unknown> = {}) {
   const own = ownTables(FAMILY[driver])[0]
   const tdb = await openDatabase(driver, { migrated: false })
   t.teardown(() => tdb.close())
@@ -63,7 +68,7 @@ const credentials = { username: 'pat@example.com', password: PASSWORD }
 
 for (const driver of drivers) {
   t.test(`${driver}: own authenticate and getUser`, async (t) => {
-    const { app, calls, member, tokenCount } = await setup(t, driver)
+    const { app, calls, member, tokenCount } = await appWithOwnUserLookup(t, driver)
     const login = await app.inject({ method: 'POST', url: '/auth/login', payload: credentials, headers: { 'user-agent': 'Custom/1' } })
     t.equal(login.statusCode, 200)
     t.same(calls.authenticate, [{ username: 'pat@example.com', password: PASSWORD, hasRequest: true }], 'authenticate gets the credentials and the request')
@@ -82,7 +87,7 @@ for (const driver of drivers) {
   })
 
   t.test(`${driver}: own authenticate returning an inactive user`, async (t) => {
-    const { app, override, tokenCount } = await setup(t, driver)
+    const { app, override, tokenCount } = await appWithOwnUserLookup(t, driver)
     override.inactive = true
     const login = await app.inject({ method: 'POST', url: '/auth/login', payload: credentials })
     t.equal(login.statusCode, 400)
@@ -91,7 +96,7 @@ for (const driver of drivers) {
   })
 
   t.test(`${driver}: own authenticate and requireVerified`, async (t) => {
-    const { app, override, tokenCount } = await setup(t, driver, { requireVerified: true })
+    const { app, override, tokenCount } = await appWithOwnUserLookup(t, driver, { requireVerified: true })
     override.unverified = true
     const refused = await app.inject({ method: 'POST', url: '/auth/login', payload: credentials })
     t.equal(refused.statusCode, 400)
@@ -102,7 +107,7 @@ for (const driver of drivers) {
   })
 
   t.test(`${driver}: getUser returning null refuses the token`, async (t) => {
-    const { app, override, login } = await setup(t, driver)
+    const { app, override, login } = await appWithOwnUserLookup(t, driver)
     const token = await login('pat@example.com')
     override.missing = true
     const me = await app.inject({ url: '/me', headers: bearer(token) })
@@ -115,9 +120,9 @@ for (const driver of drivers) {
   })
 
   t.test(`${driver}: onLogin is called after the token is issued, before the reply`, async (t) => {
-    let built: Awaited<ReturnType<typeof setup>> | null = null
+    let built: Awaited<ReturnType<typeof appWithOwnUserLookup>> | null = null
     const seen: Array<{ user: Member, tokens: number, url: string, sent: boolean }> = []
-    built = await setup(t, driver, {
+    built = await appWithOwnUserLookup(t, driver, {
       async onLogin (user: Member, request: FastifyRequest, reply: FastifyReply) {
         seen.push({ user, tokens: await built!.tokenCount(), url: request.url, sent: reply.sent })
         reply.header('x-welcome', user.handle)
@@ -134,7 +139,7 @@ for (const driver of drivers) {
 
   t.test(`${driver}: onLogin throwing revokes the new token and its error answers`, async (t) => {
     let issued: string | null = null
-    const built = await setup(t, driver, {
+    const built = await appWithOwnUserLookup(t, driver, {
       async onLogin () {
         const rows = await built.tokenCount()
         issued = rows === 1 ? 'yes' : 'no'
@@ -151,7 +156,7 @@ for (const driver of drivers) {
 
   t.test(`${driver}: onLogout is called on logout and logout-all`, async (t) => {
     const seen: Array<{ user: Member, url: string }> = []
-    const built = await setup(t, driver, {
+    const built = await appWithOwnUserLookup(t, driver, {
       async onLogout (user: Member, request: FastifyRequest) {
         seen.push({ user, url: request.url })
       }
@@ -171,7 +176,7 @@ for (const driver of drivers) {
   })
 
   t.test(`${driver}: onLogout throwing: its error answers, the token is gone all the same`, async (t) => {
-    const built = await setup(t, driver, {
+    const built = await appWithOwnUserLookup(t, driver, {
       async onLogout () { throw Object.assign(new Error('audit log down'), { statusCode: 502 }) }
     })
     const token = await built.login('pat@example.com')

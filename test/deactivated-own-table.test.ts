@@ -8,14 +8,11 @@ import t, { type Test } from 'tap'
 import { integer as sqliteInteger, sqliteTable, text as sqliteText } from 'drizzle-orm/sqlite-core'
 import { boolean as pgBoolean, integer as pgInteger, pgTable, serial as pgSerial, text as pgText } from 'drizzle-orm/pg-core'
 import { boolean as mysqlBoolean, int as mysqlInt, mysqlTable, serial as mysqlSerial, varchar } from 'drizzle-orm/mysql-core'
-import * as sqliteSchema from '../lib/schema/sqlite.js'
-import * as pgSchema from '../lib/schema/pg.js'
-import * as mysqlSchema from '../lib/schema/mysql.js'
-import { drivers, familyOf, openDatabase, type DialectName, type TestDriver } from './helpers/databases.js'
+import { drivers, familyOf, openDatabase, type TestDriver } from './helpers/databases.js'
+import type { DialectName } from '../lib/dialects/types.js'
 import { buildApp, bearer, cachedHash, PASSWORD } from './helpers/app.js'
-import { sqlTypeOf, tokenTableSql } from './helpers/own-tables.js'
+import { DEFINE, sqlTypeOf, tokenTableSql } from './helpers/own-tables.js'
 import { readFlag } from '../lib/flags.js'
-import { addQuickUser } from './helpers/quick-user.js'
 import { resolveUserTable } from '../lib/tables.js'
 
 type Variant = 'boolean' | 'integer'
@@ -58,9 +55,9 @@ function accountTable (dialect: DialectName, variant: Variant): any {
 const ID_SQL = { sqlite: 'id integer primary key autoincrement', pg: 'id serial primary key', mysql: 'id serial primary key' }
 const EMAIL_SQL = { sqlite: 'email text not null', pg: 'email text not null', mysql: 'email varchar(320) not null' }
 const HASH_SQL = { sqlite: 'hashed_password text not null', pg: 'hashed_password text not null', mysql: 'hashed_password varchar(255) not null' }
-const DEFINE = { sqlite: sqliteSchema.defineAccessTokenTable, pg: pgSchema.defineAccessTokenTable, mysql: mysqlSchema.defineAccessTokenTable } as Record<DialectName, (column: any, options?: { name?: string }) => any>
 
-async function setup (t: Test, driver: TestDriver, variant: Variant) {
+/** An app on an own `account` table whose flag columns are `variant`; one user, pat@example.com, with every flag set. */
+async function appOnAccountTable (t: Test, driver: TestDriver, variant: Variant) {
   const dialect = familyOf(driver)
   const tdb = await openDatabase(driver, { migrated: false })
   t.teardown(() => tdb.close())
@@ -89,7 +86,7 @@ async function setup (t: Test, driver: TestDriver, variant: Variant) {
 for (const driver of drivers) {
   for (const variant of ['boolean', 'integer'] as const) {
     t.test(`${driver}, ${variant} flag columns under own property names: a deactivated user loses access`, async (t) => {
-      const { app, set, yes, no, login } = await setup(t, driver, variant)
+      const { app, set, yes, no, login } = await appOnAccountTable(t, driver, variant)
       const signedIn = await login()
       t.equal(signedIn.statusCode, 200)
       const token = signedIn.json().access_token
@@ -119,7 +116,7 @@ for (const driver of drivers) {
   }
 
   t.test(`${driver}: a flag that cannot be read fails closed`, async (t) => {
-    const { app, set, login } = await setup(t, driver, 'integer')
+    const { app, set, login } = await appOnAccountTable(t, driver, 'integer')
     const token = (await login()).json().access_token
     t.equal((await app.inject({ url: '/admin', headers: bearer(token) })).statusCode, 200)
 
@@ -171,7 +168,7 @@ t.test('own authenticate and getUser: 0 is inactive at login and at every reques
       requireVerified: true
     }
   })
-  id = await addQuickUser(built, 'pat@example.com')
+  id = await built.addUser({ email: 'pat@example.com', quickHash: true })
   const login = () => built.app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'pat', password: 'x' } })
   const token = (await login()).json().access_token
   t.equal((await built.app.inject({ url: '/me', headers: bearer(token) })).statusCode, 200)

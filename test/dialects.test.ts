@@ -11,7 +11,6 @@ import accessTokens, { migrate } from '../index.js'
 import { dialectOf, requireDialect } from '../lib/dialects/index.js'
 import { drivers, openDatabase, FAMILY } from './helpers/databases.js'
 import { bearer, buildApp } from './helpers/app.js'
-import { addQuickUser } from './helpers/quick-user.js'
 import * as sqliteSchema from '../lib/schema/sqlite.js'
 
 for (const driver of drivers) {
@@ -69,7 +68,7 @@ t.test('libsql on :memory:: logins, the per-user limit and sessions on one in-me
   await migrate(db)
   const tdb = { driver: 'libsql' as const, dialect: 'sqlite' as const, db, schema: sqliteSchema, query: async () => [], url: null, close: async () => {} }
   const built = await buildApp(t, { tdb, plugin: { maxTokensPerUser: 2 } })
-  await addQuickUser(built, 'a@example.com')
+  await built.addUser({ email: 'a@example.com', quickHash: true })
   const tokens = [await built.login('a@example.com'), await built.login('a@example.com'), await built.login('a@example.com')]
   const statuses = await Promise.all(tokens.map(async (token) => (await built.app.inject({ url: '/me', headers: bearer(token) })).statusCode))
   t.same(statuses, [401, 200, 200], 'the oldest token went, the newest two work')

@@ -5,22 +5,17 @@
 import t from 'tap'
 import { eq } from 'drizzle-orm'
 import { drivers } from './helpers/databases.js'
-import { buildApp, bearer, type TestApp } from './helpers/app.js'
+import { buildApp, status } from './helpers/app.js'
 import { controlClock } from './helpers/controlled-clock.js'
-import { addQuickUser } from './helpers/quick-user.js'
 import { hashToken } from '../index.js'
-
-async function status (app: TestApp['app'], token: string): Promise<number> {
-  return (await app.inject({ url: '/me', headers: bearer(token) })).statusCode
-}
 
 for (const driver of drivers) {
   t.test(`${driver}: a token evicted by maxTokensPerUser is refused at once, cached or not`, async (t) => {
     const clock = controlClock(t)
     const built = await buildApp(t, { driver, plugin: { maxTokensPerUser: 2, cache: { ttlSeconds: 3600, max: 100 } } })
     const { app, login } = built
-    const alice = await addQuickUser(built, 'alice@example.com')
-    await addQuickUser(built, 'bob@example.com')
+    const alice = await built.addUser({ email: 'alice@example.com', quickHash: true })
+    await built.addUser({ email: 'bob@example.com', quickHash: true })
 
     const bob = await login('bob@example.com')
     t.equal(await status(app, bob), 200, 'bob\'s token is cached')

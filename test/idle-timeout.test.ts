@@ -1,47 +1,33 @@
-import t, { type Test } from 'tap'
-import type { FastifyInstance } from 'fastify'
-import { drivers, type TestDriver } from './helpers/databases.js'
-import { buildApp, bearer, type TestApp } from './helpers/app.js'
+import t from 'tap'
+import { drivers } from './helpers/databases.js'
+import { buildApp, bearer, sessionRoute, status } from './helpers/app.js'
 import { controlClock } from './helpers/controlled-clock.js'
 import { rowOf } from './helpers/token-rows.js'
-import type { AccessTokensOptions } from '../index.js'
-
-function sessionRoute (app: FastifyInstance): void {
-  app.get('/session', { onRequest: app.authenticate }, async (request) => request.accessToken)
-}
-
-async function setup (t: Test, driver: TestDriver, plugin: Partial<AccessTokensOptions>): Promise<TestApp & { userId: string, status(token: string): Promise<number> }> {
-  const built = await buildApp(t, { driver, plugin, routes: sessionRoute })
-  const userId = await built.addUser({ email: 'a@example.com' })
-  const status = async (token: string): Promise<number> =>
-    (await built.app.inject({ url: '/me', headers: bearer(token) })).statusCode
-  return { ...built, userId, status }
-}
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
 for (const driver of drivers) {
   t.test(`${driver}: a token never used idles out idleTimeoutSeconds after its creation`, async (t) => {
     const clock = controlClock(t)
-    const { login, status } = await setup(t, driver, { idleTimeoutSeconds: 20 })
+    const { app, login } = await buildApp(t, { driver, plugin: { idleTimeoutSeconds: 20 }, routes: sessionRoute, users: ['a@example.com'] })
     const created = clock.now()
     const onTime = await login('a@example.com')
     const late = await login('a@example.com')
 
     clock.set(created + 20_000)
-    t.equal(await status(onTime), 200, 'valid at exactly creation + idle timeout')
+    t.equal(await status(app, onTime), 200, 'valid at exactly creation + idle timeout')
     clock.set(created + 20_001)
-    t.equal(await status(late), 401, 'refused 1 ms after')
+    t.equal(await status(app, late), 401, 'refused 1 ms after')
   })
 
   t.test(`${driver}: a used token idles out idleTimeoutSeconds after its last recorded use`, async (t) => {
     const clock = controlClock(t)
-    const { app, tdb, login, status } = await setup(t, driver, { idleTimeoutSeconds: 20 })
+    const { app, tdb, login } = await buildApp(t, { driver, plugin: { idleTimeoutSeconds: 20 }, routes: sessionRoute, users: ['a@example.com'] })
     const onTime = await login('a@example.com')
     const late = await login('a@example.com')
     const used = clock.advance(15_000)
-    t.equal(await status(onTime), 200)
-    t.equal(await status(late), 200)
+    t.equal(await status(app, onTime), 200)
+    t.equal(await status(app, late), 200)
 
     clock.set(used + 20_000)
     const atEdge = await app.inject({ url: '/session', headers: bearer(onTime) })
@@ -61,7 +47,7 @@ for (const driver of drivers) {
 
   t.test(`${driver}: a token in steady use never idles out`, async (t) => {
     const clock = controlClock(t)
-    const { tdb, login, status } = await setup(t, driver, { idleTimeoutSeconds: 20, lifetimeSeconds: null })
+    const { app, tdb, login } = await buildApp(t, { driver, plugin: { idleTimeoutSeconds: 20, lifetimeSeconds: null }, routes: sessionRoute, users: ['a@example.com'] })
     const token = await login('a@example.com')
     // Steady use: at least every idleTimeoutSeconds / 2, the write interval.
     // Uses 9 s or 7 s apart fall inside it, so only some are recorded;
@@ -69,34 +55,34 @@ for (const driver of drivers) {
     for (const gap of [9_000, 10_000, 7_000]) {
       for (let use = 0; use < 20; use++) {
         clock.advance(gap)
-        t.equal(await status(token), 200, `use every ${gap} ms, ${use}`)
+        t.equal(await status(app, token), 200, `use every ${gap} ms, ${use}`)
       }
     }
     t.ok((await rowOf(tdb, token)) !== undefined)
     clock.advance(20_001)
-    t.equal(await status(token), 401, 'and idles out once the use stops')
+    t.equal(await status(app, token), 401, 'and idles out once the use stops')
   })
 
   t.test(`${driver}: the absolute lifetime holds for a token in steady use`, async (t) => {
     const clock = controlClock(t)
-    const { login, status } = await setup(t, driver, { idleTimeoutSeconds: 20, lifetimeSeconds: 100 })
+    const { app, login } = await buildApp(t, { driver, plugin: { idleTimeoutSeconds: 20, lifetimeSeconds: 100 }, routes: sessionRoute, users: ['a@example.com'] })
     const created = clock.now()
     const token = await login('a@example.com')
     const other = await login('a@example.com')
     while (clock.now() + 10_000 < created + 100_000) {
       clock.advance(10_000)
-      t.equal(await status(token), 200)
-      t.equal(await status(other), 200)
+      t.equal(await status(app, token), 200)
+      t.equal(await status(app, other), 200)
     }
     clock.set(created + 100_000)
-    t.equal(await status(token), 200, 'valid at exactly created + lifetime')
+    t.equal(await status(app, token), 200, 'valid at exactly created + lifetime')
     clock.set(created + 100_001)
-    t.equal(await status(other), 401, 'refused 1 ms after, though used 1 s ago')
+    t.equal(await status(app, other), 401, 'refused 1 ms after, though used 1 s ago')
   })
 
   t.test(`${driver}: expiresAt = min(created + lifetime, (last use or created) + idle timeout)`, async (t) => {
     const clock = controlClock(t)
-    const { app, login, userId } = await setup(t, driver, { idleTimeoutSeconds: 20, lifetimeSeconds: 30 })
+    const { app, login, userIds: [userId] } = await buildApp(t, { driver, plugin: { idleTimeoutSeconds: 20, lifetimeSeconds: 30 }, routes: sessionRoute, users: ['a@example.com'] })
     const created = clock.now()
     const token = await login('a@example.com')
     const expiresAt = async (): Promise<string> => {
@@ -126,7 +112,7 @@ for (const driver of drivers) {
     ] as const) {
       await t.test(JSON.stringify(options), async (t) => {
         const clock = controlClock(t)
-        const { app, login } = await setup(t, driver, options)
+        const { app, login } = await buildApp(t, { driver, plugin: options, routes: sessionRoute, users: ['a@example.com'] })
         const created = clock.now()
         const token = await login('a@example.com')
         const response = await app.inject({ url: '/session', headers: bearer(token) })
@@ -138,7 +124,7 @@ for (const driver of drivers) {
   })
 
   t.test(`${driver}: login answers expires_in = lifetimeSeconds also with an idle timeout`, async (t) => {
-    const { app } = await setup(t, driver, { idleTimeoutSeconds: 20, lifetimeSeconds: 30 })
+    const { app } = await buildApp(t, { driver, plugin: { idleTimeoutSeconds: 20, lifetimeSeconds: 30 }, routes: sessionRoute, users: ['a@example.com'] })
     const response = await app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'a@example.com', password: 'correct horse battery staple' } })
     t.equal(response.json().expires_in, 30)
   })

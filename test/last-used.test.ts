@@ -1,30 +1,13 @@
-import t, { type Test } from 'tap'
-import type { FastifyInstance } from 'fastify'
-import { drivers, openDatabase, type TestDriver } from './helpers/databases.js'
-import { buildApp, bearer, type TestApp } from './helpers/app.js'
+import t from 'tap'
+import { drivers } from './helpers/databases.js'
+import { buildApp, bearer, sessionRoute } from './helpers/app.js'
 import { controlClock } from './helpers/controlled-clock.js'
-import { countingDatabase, type CountingDatabase } from './helpers/counting-database.js'
 import { rowOf } from './helpers/token-rows.js'
-import type { AccessTokensOptions } from '../index.js'
-
-// GET /session answers with request.accessToken, as JSON.
-function sessionRoute (app: FastifyInstance): void {
-  app.get('/session', { onRequest: app.authenticate }, async (request) => request.accessToken)
-}
-
-async function setup (t: Test, driver: TestDriver, plugin: Partial<AccessTokensOptions> = {}): Promise<TestApp & { counting: CountingDatabase }> {
-  const tdb = await openDatabase(driver)
-  t.teardown(() => tdb.close())
-  const counting = countingDatabase(tdb.db)
-  const built = await buildApp(t, { driver, tdb, plugin: { database: counting.db, storeTimeoutMs: null, ...plugin }, routes: sessionRoute })
-  await built.addUser({ email: 'a@example.com' })
-  return { ...built, counting }
-}
 
 for (const driver of drivers) {
   t.test(`${driver}: the first use writes last_used_at, then at most once a minute`, async (t) => {
     const clock = controlClock(t)
-    const { app, tdb, login, counting } = await setup(t, driver)
+    const { app, tdb, login, counting } = await buildApp(t, { driver, counting: true, routes: sessionRoute, users: ['a@example.com'] })
     const token = await login('a@example.com')
     t.equal((await rowOf(tdb, token))?.lastUsedAt, null, 'a new token has not been used')
 
@@ -60,7 +43,7 @@ for (const driver of drivers) {
 
   t.test(`${driver}: each token is throttled on its own`, async (t) => {
     const clock = controlClock(t)
-    const { app, tdb, login, counting } = await setup(t, driver)
+    const { app, tdb, login, counting } = await buildApp(t, { driver, counting: true, routes: sessionRoute, users: ['a@example.com'] })
     const one = await login('a@example.com')
     const two = await login('a@example.com')
     const at = clock.advance(5000)
@@ -75,7 +58,7 @@ for (const driver of drivers) {
 
   t.test(`${driver}: verify() counts as a use`, async (t) => {
     const clock = controlClock(t)
-    const { app, tdb, login, counting } = await setup(t, driver)
+    const { app, tdb, login, counting } = await buildApp(t, { driver, counting: true, routes: sessionRoute, users: ['a@example.com'] })
     const token = await login('a@example.com')
     const at = clock.advance(2000)
     counting.reset()
@@ -89,7 +72,7 @@ for (const driver of drivers) {
 
   t.test(`${driver}: with idleTimeoutSeconds 20 the write interval is 10 s`, async (t) => {
     const clock = controlClock(t)
-    const { app, tdb, login, counting } = await setup(t, driver, { idleTimeoutSeconds: 20 })
+    const { app, tdb, login, counting } = await buildApp(t, { driver, plugin: { idleTimeoutSeconds: 20 }, counting: true, routes: sessionRoute, users: ['a@example.com'] })
     const token = await login('a@example.com')
     const firstUse = clock.advance(1000)
     counting.reset()
@@ -110,7 +93,7 @@ for (const driver of drivers) {
     for (const [idleTimeoutSeconds, intervalMs] of [[21, 10_500], [300, 60_000]]) {
       await t.test(`idleTimeoutSeconds ${idleTimeoutSeconds}`, async (t) => {
         const clock = controlClock(t)
-        const { app, login, counting } = await setup(t, driver, { idleTimeoutSeconds })
+        const { app, login, counting } = await buildApp(t, { driver, plugin: { idleTimeoutSeconds }, counting: true, routes: sessionRoute, users: ['a@example.com'] })
         const token = await login('a@example.com')
         const firstUse = clock.advance(1000)
         counting.reset()
@@ -127,7 +110,7 @@ for (const driver of drivers) {
 
   t.test(`${driver}: with the cache, concurrent requests of a busy token write once`, async (t) => {
     const clock = controlClock(t)
-    const { app, tdb, login, counting } = await setup(t, driver, { cache: true })
+    const { app, tdb, login, counting } = await buildApp(t, { driver, plugin: { cache: true }, counting: true, routes: sessionRoute, users: ['a@example.com'] })
     const token = await login('a@example.com')
     t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 200)
     const at = clock.advance(60_000)

@@ -2,18 +2,12 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import mysql from 'mysql2/promise'
-import { drivers, openDatabase, FAMILY } from './helpers/databases.js'
-import { countingDatabase } from './helpers/counting-database.js'
-import { buildApp, bearer, type TestApp } from './helpers/app.js'
+import { drivers, FAMILY } from './helpers/databases.js'
+import { buildApp, status, type TestApp } from './helpers/app.js'
 import { controlClock } from './helpers/controlled-clock.js'
 import { secondPool } from './helpers/second-pool.js'
 import { tokenRows } from './helpers/token-rows.js'
-import { addQuickUser } from './helpers/quick-user.js'
 import { hashToken } from '../index.js'
-
-async function status (app: TestApp['app'], token: string): Promise<number> {
-  return (await app.inject({ url: '/me', headers: bearer(token) })).statusCode
-}
 
 async function storedDigests (built: TestApp, userId: string): Promise<string[]> {
   return (await tokenRows(built.tdb)).filter((row) => row.userId === userId).map((row) => row.token).sort()
@@ -24,7 +18,7 @@ for (const driver of drivers) {
     const clock = controlClock(t)
     const built = await buildApp(t, { driver, plugin: { maxTokensPerUser: 3 } })
     const { app, login } = built
-    const id = await addQuickUser(built, 'a@example.com')
+    const id = await built.addUser({ email: 'a@example.com', quickHash: true })
     const tokens: string[] = []
     for (let n = 1; n <= 5; n++) {
       clock.advance(1000)
@@ -42,7 +36,7 @@ for (const driver of drivers) {
     for (const limit of [1, 2]) {
       await t.test(`maxTokensPerUser ${limit}`, async (t) => {
         const built = await buildApp(t, { driver, plugin: { maxTokensPerUser: limit } })
-        const id = await addQuickUser(built, 'a@example.com')
+        const id = await built.addUser({ email: 'a@example.com', quickHash: true })
         for (let n = 1; n <= 4; n++) {
           const token = await built.login('a@example.com')
           t.equal(await status(built.app, token), 200, `login ${n} works`)
@@ -57,8 +51,8 @@ for (const driver of drivers) {
   t.test(`${driver}: the limit is per user, and issue() keeps it too`, async (t) => {
     const clock = controlClock(t)
     const built = await buildApp(t, { driver, plugin: { maxTokensPerUser: 2 } })
-    const alice = await addQuickUser(built, 'alice@example.com')
-    const bob = await addQuickUser(built, 'bob@example.com')
+    const alice = await built.addUser({ email: 'alice@example.com', quickHash: true })
+    const bob = await built.addUser({ email: 'bob@example.com', quickHash: true })
     const bobs = [await built.login('bob@example.com'), await built.login('bob@example.com')]
     const issued = []
     for (let n = 0; n < 4; n++) {
@@ -80,14 +74,14 @@ for (const driver of drivers) {
 
   t.test(`${driver}: without a limit nothing is deleted`, async (t) => {
     const built = await buildApp(t, { driver })
-    const id = await addQuickUser(built, 'a@example.com')
+    const id = await built.addUser({ email: 'a@example.com', quickHash: true })
     for (let n = 0; n < 6; n++) await built.app.accessTokens.issue(id)
     t.equal((await storedDigests(built, id)).length, 6)
   })
 
   t.test(`${driver}: concurrent logins never leave more than the limit`, async (t) => {
     const built = await buildApp(t, { driver, plugin: { maxTokensPerUser: 3 } })
-    const id = await addQuickUser(built, 'a@example.com')
+    const id = await built.addUser({ email: 'a@example.com', quickHash: true })
     const issued: string[] = []
     for (let round = 1; round <= 3; round++) {
       const tokens = await Promise.all(Array.from({ length: 10 }, () => built.login('a@example.com')))
@@ -107,7 +101,7 @@ for (const driver of drivers) {
   t.test(`${driver}: concurrent issues keep the newest, never a token that should have stayed`, async (t) => {
     const clock = controlClock(t)
     const built = await buildApp(t, { driver, plugin: { maxTokensPerUser: 5 } })
-    const id = await addQuickUser(built, 'a@example.com')
+    const id = await built.addUser({ email: 'a@example.com', quickHash: true })
     for (let round = 1; round <= 3; round++) {
       // issue() reads the clock before its first await: every token gets a
       // creation time of its own, and all inserts run at once.
@@ -135,7 +129,7 @@ for (const driver of drivers.filter((name) => FAMILY[name] !== 'sqlite' && name 
   t.test(`${driver}: logins through two connection pools at once keep the limit`, async (t) => {
     const first = await buildApp(t, { driver, plugin: { maxTokensPerUser: 4 } })
     const second = await buildApp(t, { driver, tdb: first.tdb, plugin: { database: secondPool(t, first.tdb), maxTokensPerUser: 4 } })
-    const id = await addQuickUser(first, 'a@example.com')
+    const id = await first.addUser({ email: 'a@example.com', quickHash: true })
     for (let round = 1; round <= 3; round++) {
       const tokens = await Promise.all([
         ...Array.from({ length: 6 }, () => first.login('a@example.com')),
@@ -157,11 +151,9 @@ for (const driver of drivers.filter((name) => FAMILY[name] !== 'sqlite' && name 
 
 for (const driver of drivers.filter((name) => FAMILY[name] === 'mysql')) {
   t.test(`${driver}: a login that InnoDB rolls back in a deadlock runs again and keeps the limit`, async (t) => {
-    const tdb = await openDatabase(driver)
-    t.teardown(() => tdb.close())
-    const counting = countingDatabase(tdb.db)
-    const built = await buildApp(t, { driver, tdb, plugin: { database: counting.db, storeTimeoutMs: null, maxTokensPerUser: 2 } })
-    const id = await addQuickUser(built, 'a@example.com')
+    const built = await buildApp(t, { driver, plugin: { maxTokensPerUser: 2 }, counting: true })
+    const { tdb, counting } = built
+    const id = await built.addUser({ email: 'a@example.com', quickHash: true })
     await tdb.query('create table ballast (n int)')
 
     // Another client locks the user's (empty) range of the user_id index,

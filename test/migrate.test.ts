@@ -5,7 +5,8 @@ import t from 'tap'
 import Database from 'better-sqlite3'
 import Fastify from 'fastify'
 import accessTokens, { migrate, MIGRATIONS_TABLE, createUser } from '../index.js'
-import { drivers, openDatabase, type TestDriver, type TestDatabase, type DialectName, FAMILY } from './helpers/databases.js'
+import { drivers, openDatabase, type TestDriver, type TestDatabase, FAMILY } from './helpers/databases.js'
+import type { DialectName } from '../lib/dialects/types.js'
 import { buildApp, bearer, PASSWORD } from './helpers/app.js'
 
 const TABLES: Record<DialectName, string> = {

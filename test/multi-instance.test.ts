@@ -5,8 +5,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { drivers, openDatabase, type TestDriver, type TestDatabase, FAMILY } from './helpers/databases.js'
-import { addQuickUser } from './helpers/quick-user.js'
-import { PASSWORD } from './helpers/app.js'
+import { insertUser, PASSWORD } from './helpers/app.js'
 import { within } from './helpers/within.js'
 import { hashToken } from '../index.js'
 import { childEnv } from './helpers/child-env.js'
@@ -73,7 +72,7 @@ for (const driver of servers) {
   t.test(`${driver}: two instances in two processes share tokens and revocations`, async (t) => {
     const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
-    await addQuickUser({ tdb }, 'a@example.com')
+    await insertUser(tdb, { email: 'a@example.com', quickHash: true })
     const [one, two] = await Promise.all([startInstance(t, tdb), startInstance(t, tdb)])
 
     const token = await login(one, 'a@example.com')
@@ -100,7 +99,7 @@ for (const driver of servers) {
   t.test(`${driver}: the per-user limit holds across instances`, async (t) => {
     const tdb = await openDatabase(driver)
     t.teardown(() => tdb.close())
-    await addQuickUser({ tdb }, 'a@example.com')
+    await insertUser(tdb, { email: 'a@example.com', quickHash: true })
     const options = { maxTokensPerUser: 3 }
     const [one, two] = await Promise.all([startInstance(t, tdb, options), startInstance(t, tdb, options)])
     const tokens = await Promise.all(Array.from({ length: 12 }, (_, n) => login(n % 2 === 0 ? one : two, 'a@example.com')))

@@ -4,7 +4,6 @@
 import t from 'tap'
 import type { InjectOptions } from 'fastify'
 import { buildApp, bearer } from './helpers/app.js'
-import { addQuickUser } from './helpers/quick-user.js'
 import { hashToken } from '../index.js'
 
 const SAME_ORIGIN = { host: 'app.example.com', origin: 'http://app.example.com' }
@@ -12,7 +11,7 @@ const SAME_ORIGIN = { host: 'app.example.com', origin: 'http://app.example.com' 
 t.test('every answer of the plugin\'s routes carries Cache-Control: no-store', async (t) => {
   const built = await buildApp(t, { plugin: { cookie: { secure: false } } })
   const { app, login } = built
-  await addQuickUser(built, 'ann@example.com')
+  await built.addUser({ email: 'ann@example.com', quickHash: true })
   const token = await login('ann@example.com')
   const other = await login('ann@example.com')
   const last = await login('ann@example.com')

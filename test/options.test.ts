@@ -13,7 +13,8 @@ import accessTokens, { errors, migrate } from '../index.js'
 import * as sqliteSchema from '../lib/schema/sqlite.js'
 import * as pgSchema from '../lib/schema/pg.js'
 import * as mysqlSchema from '../lib/schema/mysql.js'
-import { drivers, openDatabase, type DialectName, FAMILY } from './helpers/databases.js'
+import { drivers, openDatabase, FAMILY } from './helpers/databases.js'
+import type { DialectName } from '../lib/dialects/types.js'
 import { buildApp, bearer } from './helpers/app.js'
 
 // Option checks that need no database run against an in-memory SQLite one.

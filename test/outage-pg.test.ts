@@ -5,7 +5,7 @@ import t from 'tap'
 import pg from 'pg'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import { drivers, openDatabase } from './helpers/databases.js'
-import { buildApp, bearer, PASSWORD } from './helpers/app.js'
+import { buildApp, bearer, PASSWORD, status } from './helpers/app.js'
 import { loginBody, loginKinds, outageApp } from './helpers/outage-app.js'
 import { startProxy, type CutMode } from './helpers/tcp-proxy.js'
 import { within as answered } from './helpers/within.js'
@@ -89,8 +89,7 @@ for (const driver of drivers.filter((name) => name === 'node-postgres')) {
     const { app, addUser, login } = await buildApp(t, { tdb: { ...direct, db: drizzle({ client }) }, plugin: { maxTokensPerUser: 2 } })
     await addUser({ email: 'a@example.com' })
     const tokens = [await login('a@example.com'), await login('a@example.com'), await login('a@example.com')]
-    const status = async (token: string): Promise<number> => (await app.inject({ url: '/me', headers: bearer(token) })).statusCode
-    t.same([await status(tokens[0]), await status(tokens[1]), await status(tokens[2])], [401, 200, 200])
+    t.same([await status(app, tokens[0]), await status(app, tokens[1]), await status(app, tokens[2])], [401, 200, 200])
   })
 }
 

@@ -1,20 +1,15 @@
 // The prune timer: a prune still running when the timer fires again is not
 // started a second time, and closing the app waits for it.
 import t from 'tap'
-import { openDatabase } from './helpers/databases.js'
 import { buildApp } from './helpers/app.js'
-import { countingDatabase } from './helpers/counting-database.js'
 import { controlClock } from './helpers/controlled-clock.js'
 import { captureInterval } from './helpers/interval-capture.js'
 
 t.test('overlapping ticks run one prune, and close waits for it', async (t) => {
   const INTERVAL_SECONDS = 3217
-  const tdb = await openDatabase('better-sqlite3')
-  t.teardown(() => tdb.close())
-  const counting = countingDatabase(tdb.db)
   const { tick, registered: built } = await captureInterval(INTERVAL_SECONDS * 1000, () =>
-    buildApp(t, { tdb, plugin: { database: counting.db, lifetimeSeconds: 60, pruneIntervalSeconds: INTERVAL_SECONDS } }))
-  const { app, addUser } = built
+    buildApp(t, { plugin: { lifetimeSeconds: 60, pruneIntervalSeconds: INTERVAL_SECONDS }, counting: true }))
+  const { app, tdb, addUser, counting } = built
   t.type(tick, 'function', 'the plugin set its timer')
   const clock = controlClock(t)
   const id = await addUser({ email: 'prune@example.com' })

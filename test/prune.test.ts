@@ -1,25 +1,15 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { randomBytes } from 'node:crypto'
 import { mock } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { drivers, openDatabase, type TestDriver } from './helpers/databases.js'
-import { buildApp, type TestApp } from './helpers/app.js'
+import { drivers } from './helpers/databases.js'
+import { buildApp } from './helpers/app.js'
 import { controlClock } from './helpers/controlled-clock.js'
-import { countingDatabase, type CountingDatabase } from './helpers/counting-database.js'
-import { addQuickUser } from './helpers/quick-user.js'
 import { insertTokenRows, tokenRows, type StoredToken } from './helpers/token-rows.js'
-import type { AccessTokensOptions } from '../index.js'
 
 const SECOND = 1000
-
-async function setup (t: Test, driver: TestDriver, plugin: Partial<AccessTokensOptions>): Promise<TestApp & { counting: CountingDatabase, userIds: string[] }> {
-  const tdb = await openDatabase(driver)
-  t.teardown(() => tdb.close())
-  const counting = countingDatabase(tdb.db)
-  const built = await buildApp(t, { driver, tdb, plugin: { database: counting.db, storeTimeoutMs: null, ...plugin } })
-  const userIds = [await addQuickUser(built, 'a@example.com'), await addQuickUser(built, 'b@example.com')]
-  return { ...built, counting, userIds }
-}
+// Two users, whose ids are userIds.
+const USERS = ['a@example.com', 'b@example.com']
 
 /** `count` rows of the users, created and last used the given times before `now`. */
 function rows (userIds: string[], count: number, now: number, ago: { created: number, lastUsed: number | null }): StoredToken[] {
@@ -39,7 +29,7 @@ for (const driver of drivers) {
   t.test(`${driver}: pruneExpired deletes rows expired by lifetime or idle timeout, in batches`, async (t) => {
     const clock = controlClock(t)
     const now = clock.now()
-    const { app, tdb, counting, userIds } = await setup(t, driver, { lifetimeSeconds: 3600, idleTimeoutSeconds: 600 })
+    const { app, tdb, counting, userIds } = await buildApp(t, { driver, plugin: { lifetimeSeconds: 3600, idleTimeoutSeconds: 600 }, counting: true, users: USERS })
     const expired = [
       // Past their lifetime, though some were used a moment ago.
       ...rows(userIds, 700, now, { created: 3600 * SECOND + 1, lastUsed: 10 * SECOND }),
@@ -67,7 +57,7 @@ for (const driver of drivers) {
   t.test(`${driver}: without an idle timeout only the lifetime counts`, async (t) => {
     const clock = controlClock(t)
     const now = clock.now()
-    const { app, tdb, userIds } = await setup(t, driver, { lifetimeSeconds: 3600 })
+    const { app, tdb, userIds } = await buildApp(t, { driver, plugin: { lifetimeSeconds: 3600 }, counting: true, users: USERS })
     const expired = rows(userIds, 30, now, { created: 3600 * SECOND + 1, lastUsed: SECOND })
     const live = rows(userIds, 30, now, { created: 3500 * SECOND, lastUsed: 3400 * SECOND })
     await insertTokenRows(tdb, [...expired, ...live])
@@ -78,7 +68,7 @@ for (const driver of drivers) {
   t.test(`${driver}: with an idle timeout and no lifetime only idleness counts`, async (t) => {
     const clock = controlClock(t)
     const now = clock.now()
-    const { app, tdb, userIds } = await setup(t, driver, { lifetimeSeconds: null, idleTimeoutSeconds: 600 })
+    const { app, tdb, userIds } = await buildApp(t, { driver, plugin: { lifetimeSeconds: null, idleTimeoutSeconds: 600 }, counting: true, users: USERS })
     const expired = rows(userIds, 20, now, { created: 700 * SECOND, lastUsed: null })
     const live = rows(userIds, 20, now, { created: 365 * 86400 * SECOND, lastUsed: 599 * SECOND })
     await insertTokenRows(tdb, [...expired, ...live])
@@ -89,7 +79,7 @@ for (const driver of drivers) {
   t.test(`${driver}: with lifetimeSeconds null and no idle timeout nothing expires`, async (t) => {
     const clock = controlClock(t)
     const now = clock.now()
-    const { app, tdb, counting, userIds } = await setup(t, driver, { lifetimeSeconds: null })
+    const { app, tdb, counting, userIds } = await buildApp(t, { driver, plugin: { lifetimeSeconds: null }, counting: true, users: USERS })
     const old = rows(userIds, 10, now, { created: 3650 * 86400 * SECOND, lastUsed: null })
     await insertTokenRows(tdb, old)
     counting.reset()
@@ -104,7 +94,7 @@ for (const driver of drivers) {
     t.teardown(() => mock.timers.reset())
     const clock = controlClock(t)
     const now = clock.now()
-    const { app, tdb, counting, userIds } = await setup(t, driver, { lifetimeSeconds: 3600, pruneIntervalSeconds: 30 })
+    const { app, tdb, counting, userIds } = await buildApp(t, { driver, plugin: { lifetimeSeconds: 3600, pruneIntervalSeconds: 30 }, counting: true, users: USERS })
     const live = rows(userIds, 1, now, { created: 10 * SECOND, lastUsed: null })
     await insertTokenRows(tdb, [...rows(userIds, 3, now, { created: 3601 * SECOND, lastUsed: null }), ...live])
 

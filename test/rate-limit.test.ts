@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
 import accessTokens, { type AccessTokensOptions } from '../index.js'
 import { drivers, openDatabase, type TestDriver } from './helpers/databases.js'
-import { bearer, cachedHash, PASSWORD } from './helpers/app.js'
+import { bearer, insertUser, PASSWORD } from './helpers/app.js'
 
 async function build (t: Test, driver: TestDriver, loginConfig: Record<string, unknown>): Promise<FastifyInstance> {
   const tdb = await openDatabase(driver)
@@ -22,7 +22,7 @@ async function build (t: Test, driver: TestDriver, loginConfig: Record<string, u
   app.get('/me', { onRequest: app.authenticate }, async (request) => request.user)
   await app.ready()
   for (const email of ['a@example.com', 'b@example.com']) {
-    await tdb.db.insert(tdb.schema.users).values({ id: crypto.randomUUID(), email, hashedPassword: await cachedHash(PASSWORD) })
+    await insertUser(tdb, { email })
   }
   return app
 }

@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify
 import { hashToken } from '../index.js'
 import { drivers, FAMILY } from './helpers/databases.js'
 import { buildApp, bearer, PASSWORD } from './helpers/app.js'
+import { capturedLog } from './helpers/captured-log.js'
 
 const WRONG_PASSWORD = 'Tr0ub4dor&3 is not it'
 
@@ -27,11 +28,10 @@ interface Cycle {
 }
 
 async function logCycle (t: Test, driver: typeof drivers[number], logger: FastifyServerOptions['logger']): Promise<Cycle> {
-  const lines: string[] = []
-  const stream = { write: (line: string) => { lines.push(line) } }
+  const { lines, logger: captured } = capturedLog()
   const { app, tdb, addUser } = await buildApp(t, {
     driver,
-    fastify: { logger: { level: 'trace', stream, ...(logger as object) } },
+    fastify: { logger: { ...captured, ...(logger as object) } },
     plugin: { cookie: { secure: false } }
   })
   const id = await addUser({ email: 'a@example.com' })

@@ -4,33 +4,21 @@
 // (a trailing slash, a wrong method) logged it under every prefix. Now the
 // whole sessions and api-keys path space under the prefix is redacted, for
 // every spelling that reaches a route.
-import { Writable } from 'node:stream'
 import t from 'tap'
 import { buildApp, bearer } from './helpers/app.js'
-import { addQuickUser } from './helpers/quick-user.js'
+import { capturedLog } from './helpers/captured-log.js'
 import { hashToken } from '../index.js'
 import { redactIdPath } from '../lib/log-redaction.js'
 
-function capture (): { lines: string[], stream: Writable } {
-  const lines: string[] = []
-  const stream = new Writable({
-    write (chunk, _encoding, done) {
-      lines.push(String(chunk))
-      done()
-    }
-  })
-  return { lines, stream }
-}
-
 for (const prefix of ['/auth', '/sessions', '/api/sessions', '/api-keys', '']) {
   t.test(`prefix ${JSON.stringify(prefix)}: no session id in any log line of the id paths`, async (t) => {
-    const { lines, stream } = capture()
+    const { lines, logger } = capturedLog()
     const built = await buildApp(t, {
       plugin: { routes: { prefix } },
-      fastify: { logger: { level: 'trace', stream }, routerOptions: { ignoreDuplicateSlashes: true, caseSensitive: false } }
+      fastify: { logger, routerOptions: { ignoreDuplicateSlashes: true, caseSensitive: false } }
     })
     const { app } = built
-    await addQuickUser(built, 'log@example.com')
+    await built.addUser({ email: 'log@example.com', quickHash: true })
     const login = async (): Promise<string> => (await app.inject({ method: 'POST', url: `${prefix}/login`, payload: { username: 'log@example.com', password: 'correct horse battery staple' } })).json().access_token
     const current = await login()
     const ids = [hashToken(await login()), hashToken(await login()), hashToken(await login())]
@@ -69,8 +57,8 @@ for (const prefix of ['/auth', '/sessions', '/api/sessions', '/api-keys', '']) {
 }
 
 t.test('other routes are logged as they are', async (t) => {
-  const { lines, stream } = capture()
-  const { app } = await buildApp(t, { fastify: { logger: { level: 'info', stream } } })
+  const { lines, logger } = capturedLog('info')
+  const { app } = await buildApp(t, { fastify: { logger } })
   await app.inject({ url: '/auth/sessions' })
   await app.inject({ url: '/auth/sessions/' })
   await app.inject({ url: '/auth/elsewhere/x' })

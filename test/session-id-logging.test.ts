@@ -1,19 +1,13 @@
 // DELETE /auth/sessions/:id carries a session id, which is a token digest, in
 // its URL: the request log line shows the route without it.
-import { Writable } from 'node:stream'
 import t from 'tap'
 import { buildApp, bearer } from './helpers/app.js'
+import { capturedLog } from './helpers/captured-log.js'
 import { hashToken } from '../index.js'
 
 t.test('the request log of DELETE /auth/sessions/:id holds no session id', async (t) => {
-  const lines: string[] = []
-  const stream = new Writable({
-    write (chunk, _encoding, done) {
-      lines.push(String(chunk))
-      done()
-    }
-  })
-  const { app, addUser, login } = await buildApp(t, { fastify: { logger: { level: 'trace', stream } } })
+  const { lines, logger } = capturedLog()
+  const { app, addUser, login } = await buildApp(t, { fastify: { logger } })
   await addUser({ email: 'log@example.com' })
   const current = await login('log@example.com')
   const other = await login('log@example.com')

@@ -1,10 +1,9 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { eq } from 'drizzle-orm'
-import { drivers, type TestDriver } from './helpers/databases.js'
-import { buildApp, bearer, type TestApp } from './helpers/app.js'
+import { drivers } from './helpers/databases.js'
+import { buildApp, bearer, status, type TestApp } from './helpers/app.js'
 import { controlClock } from './helpers/controlled-clock.js'
-import { addQuickUser } from './helpers/quick-user.js'
-import { hashToken, type AccessTokensOptions } from '../index.js'
+import { hashToken } from '../index.js'
 
 interface Listed {
   id: string
@@ -20,16 +19,8 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 // What app.inject's requests look like to the server: http://localhost:80.
 const SAME_ORIGIN = 'http://localhost:80'
 
-async function setup (t: Test, driver: TestDriver, plugin: Partial<AccessTokensOptions> = {}): Promise<TestApp & { alice: string, bob: string }> {
-  const built = await buildApp(t, { driver, plugin })
-  const alice = await addQuickUser(built, 'alice@example.com')
-  const bob = await addQuickUser(built, 'bob@example.com')
-  return { ...built, alice, bob }
-}
-
-async function status (app: TestApp['app'], token: string): Promise<number> {
-  return (await app.inject({ url: '/me', headers: bearer(token) })).statusCode
-}
+// alice and bob, whose ids are userIds[0] and userIds[1].
+const USERS = ['alice@example.com', 'bob@example.com']
 
 /** Whether a reply clears the access_token cookie. */
 function clearsCookie (setCookie: string | string[] | undefined): boolean {
@@ -46,7 +37,7 @@ function cookieOf (setCookie: string | string[] | undefined): string {
 for (const driver of drivers) {
   t.test(`${driver}: GET /auth/sessions lists the caller's live sessions, newest first`, async (t) => {
     const clock = controlClock(t)
-    const { app, login, alice } = await setup(t, driver)
+    const { app, login, userIds: [alice] } = await buildApp(t, { driver, users: USERS })
     const start = clock.now()
     const expired = await login('alice@example.com')
     clock.advance(1000)
@@ -91,7 +82,7 @@ for (const driver of drivers) {
   })
 
   t.test(`${driver}: DELETE /auth/sessions/:id ends another session of the caller`, async (t) => {
-    const { app, login } = await setup(t, driver, { cookie: { secure: false } })
+    const { app, login } = await buildApp(t, { driver, plugin: { cookie: { secure: false } }, users: USERS })
     const laptop = await login('alice@example.com')
     const phone = await login('alice@example.com')
     const response = await app.inject({ method: 'DELETE', url: `/auth/sessions/${hashToken(phone)}`, headers: bearer(laptop) })
@@ -107,7 +98,7 @@ for (const driver of drivers) {
   })
 
   t.test(`${driver}: DELETE /auth/sessions/:id of the current session clears the cookie`, async (t) => {
-    const { app } = await setup(t, driver, { cookie: { secure: false } })
+    const { app } = await buildApp(t, { driver, plugin: { cookie: { secure: false } }, users: USERS })
     const loggedIn = await app.inject({
       method: 'POST',
       url: '/auth/login',
@@ -128,7 +119,7 @@ for (const driver of drivers) {
   })
 
   t.test(`${driver}: another user's session and a session that does not exist get the same 404`, async (t) => {
-    const { app, login } = await setup(t, driver)
+    const { app, login } = await buildApp(t, { driver, users: USERS })
     const mine = await login('alice@example.com')
     const theirs = await login('bob@example.com')
     const foreign = await app.inject({ method: 'DELETE', url: `/auth/sessions/${hashToken(theirs)}`, headers: bearer(mine) })
@@ -148,7 +139,7 @@ for (const driver of drivers) {
   })
 
   t.test(`${driver}: the sessions routes need a valid token`, async (t) => {
-    const { app, login } = await setup(t, driver)
+    const { app, login } = await buildApp(t, { driver, users: USERS })
     const token = await login('alice@example.com')
     await app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })
     for (const [method, url] of [['GET', '/auth/sessions'], ['DELETE', `/auth/sessions/${hashToken(token)}`], ['POST', '/auth/logout-all']] as const) {
@@ -162,9 +153,13 @@ for (const driver of drivers) {
 
   t.test(`${driver}: POST /auth/logout-all ends every session of the caller`, async (t) => {
     const loggedOut: unknown[] = []
-    const { app, login } = await setup(t, driver, {
-      cookie: { secure: false },
-      onLogout: async (user) => { loggedOut.push((user as { email: string }).email) }
+    const { app, login } = await buildApp(t, {
+      driver,
+      plugin: {
+        cookie: { secure: false },
+        onLogout: async (user) => { loggedOut.push((user as { email: string }).email) }
+      },
+      users: USERS
     })
     const tokens = [await login('alice@example.com'), await login('alice@example.com'), await login('alice@example.com')]
     const bobs = await login('bob@example.com')
@@ -177,7 +172,7 @@ for (const driver of drivers) {
   })
 
   t.test(`${driver}: routes: { sessions: false } leaves the three routes out`, async (t) => {
-    const { app, login } = await setup(t, driver, { routes: { sessions: false } })
+    const { app, login } = await buildApp(t, { driver, plugin: { routes: { sessions: false } }, users: USERS })
     const token = await login('alice@example.com')
     for (const [method, url] of [['GET', '/auth/sessions'], ['DELETE', `/auth/sessions/${hashToken(token)}`], ['POST', '/auth/logout-all']] as const) {
       const response = await app.inject({ method, url, headers: bearer(token) })
@@ -190,7 +185,7 @@ for (const driver of drivers) {
   })
 
   t.test(`${driver}: an inactive user may end sessions but not list them`, async (t) => {
-    const { app, tdb, login, alice } = await setup(t, driver)
+    const { app, tdb, login, userIds: [alice] } = await buildApp(t, { driver, users: USERS })
     const [one, two, three] = [await login('alice@example.com'), await login('alice@example.com'), await login('alice@example.com')]
     const { users } = tdb.schema
     await tdb.db.update(users).set({ isActive: false }).where(eq(users.id, alice))
@@ -207,7 +202,7 @@ for (const driver of drivers) {
   })
 
   t.test(`${driver}: revokeAll(userId, { except }) logs out everywhere else (after a password change)`, async (t) => {
-    const { app, login, alice, bob } = await buildAppWithPasswordRoute(t, driver)
+    const { app, login, userIds: [alice, bob] } = await buildApp(t, { driver, routes: passwordRoute, users: USERS })
     const [other, here, third] = [await login('alice@example.com'), await login('alice@example.com'), await login('alice@example.com')]
     const bobs = await login('bob@example.com')
     const response = await app.inject({ method: 'POST', url: '/password', headers: bearer(here) })
@@ -227,18 +222,10 @@ for (const driver of drivers) {
 }
 
 // The README recipe: end every other session once the password has changed.
-async function buildAppWithPasswordRoute (t: Test, driver: TestDriver): Promise<TestApp & { alice: string, bob: string }> {
-  const built = await buildApp(t, {
-    driver,
-    routes (app) {
-      app.post('/password', { onRequest: app.authenticate }, async (request) => {
-        // ...the new password is stored here...
-        const endedSessions = await app.accessTokens.revokeAll(request.user!.id, { except: request.accessToken!.id })
-        return { endedSessions }
-      })
-    }
+function passwordRoute (app: TestApp['app']): void {
+  app.post('/password', { onRequest: app.authenticate }, async (request) => {
+    // ...the new password is stored here...
+    const endedSessions = await app.accessTokens.revokeAll(request.user!.id, { except: request.accessToken!.id })
+    return { endedSessions }
   })
-  const alice = await addQuickUser(built, 'alice@example.com')
-  const bob = await addQuickUser(built, 'bob@example.com')
-  return { ...built, alice, bob }
 }

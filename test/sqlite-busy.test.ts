@@ -11,6 +11,7 @@ import { migrate } from '../index.js'
 import * as schema from '../lib/schema/sqlite.js'
 import type { TestDatabase } from './helpers/databases.js'
 import { buildApp, bearer, PASSWORD } from './helpers/app.js'
+import { capturedLog } from './helpers/captured-log.js'
 import { within } from './helpers/within.js'
 
 // The plugin's storeTimeoutMs: on SQLite, the connection's busy timeout, how
@@ -79,16 +80,11 @@ t.test('sqlite, rollback journal: an exclusive lock elsewhere gives 503 for ever
 
 t.test('sqlite, WAL: an exclusive lock elsewhere blocks writes (503) while tokens still verify, then 200', async (t) => {
   const { tdb, file } = await sqliteFile(t, 'wal')
-  const warnings: string[] = []
+  const warnings = capturedLog('warn')
   const { app, addUser, login } = await buildApp(t, {
     tdb,
     plugin: { storeTimeoutMs: BUSY_TIMEOUT_MS },
-    fastify: {
-      logger: {
-        level: 'warn',
-        stream: { write: (line: string) => { warnings.push(JSON.parse(line).msg) } }
-      }
-    }
+    fastify: { logger: warnings.logger }
   })
   await addUser({ email: 'a@example.com' })
   const token = await login('a@example.com')
@@ -98,7 +94,7 @@ t.test('sqlite, WAL: an exclusive lock elsewhere blocks writes (503) while token
   // last-used time cannot be written, which is logged, not refused.
   const me = await within(app.inject({ url: '/me', headers: bearer(token) }))
   t.equal(me.statusCode, 200)
-  t.match(warnings, ['access-tokens: could not record the last use of a token'])
+  t.match(warnings.parsed().map((line) => line.msg), ['access-tokens: could not record the last use of a token'])
   unavailable(t, await within(app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'a@example.com', password: PASSWORD } })), 'POST /auth/login')
   unavailable(t, await within(app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })), 'POST /auth/logout')
   unavailable(t, await within(app.inject({ method: 'POST', url: '/auth/logout-all', headers: bearer(token) })), 'POST /auth/logout-all')

@@ -1,33 +1,20 @@
 // app.accessTokens: issue, verify, revoke, revokeSession, revokeAll, list and
 // pruneExpired, as the contract describes them.
-import t, { type Test } from 'tap'
+import t from 'tap'
 import type { Table } from 'drizzle-orm'
 import { sqliteTable, text, integer } from 'drizzle-orm/sqlite-core'
 import { pgTable, text as pgText, timestamp, uuid } from 'drizzle-orm/pg-core'
 import { mysqlTable, varchar, char, datetime } from 'drizzle-orm/mysql-core'
 import { generateToken, hashToken } from '../index.js'
-import { drivers, type TestDatabase, type DialectName, FAMILY } from './helpers/databases.js'
+import { drivers, type TestDatabase, FAMILY } from './helpers/databases.js'
+import type { DialectName } from '../lib/dialects/types.js'
 import { buildApp, bearer } from './helpers/app.js'
+import { controlClock } from './helpers/controlled-clock.js'
 
 const HOUR = 3600_000
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
 
-/** Runs `work` with Date.now() returning `now`; the store reads the clock there. */
-function at (t: Test, now: number): void {
-  const real = Date.now
-  Date.now = () => now
-  t.teardown(() => { Date.now = real })
-}
-
-function withClock (t: Test): { set(now: number): void } {
-  const real = Date.now
-  let current: number | null = null
-  Date.now = () => current ?? real()
-  t.teardown(() => { Date.now = real })
-  return { set: (now) => { current = now } }
-}
-
-async function tokenRows (tdb: TestDatabase): Promise<Array<Record<string, unknown>>> {
+async function rawTokenRows (tdb: TestDatabase): Promise<Array<Record<string, unknown>>> {
   return tdb.query('select token, user_id, user_agent, ip, last_used_at from access_token')
 }
 
@@ -38,7 +25,7 @@ for (const driver of drivers) {
   t.test(`${driver}: issue returns a secret and its session, and stores only the digest`, async (t) => {
     const { app, tdb, addUser } = await buildApp(t, { driver })
     const userId = await addUser({ email: 'i@example.com' })
-    at(t, T0)
+    controlClock(t, T0)
     const { token, session } = await app.accessTokens.issue(userId, { userAgent: 'TestAgent/1.0', ip: '203.0.113.7' })
     t.match(token, TOKEN_SHAPE)
     t.strictSame(session, {
@@ -53,7 +40,7 @@ for (const driver of drivers) {
       userAgent: 'TestAgent/1.0',
       ip: '203.0.113.7'
     })
-    const rows = await tokenRows(tdb)
+    const rows = await rawTokenRows(tdb)
     t.equal(rows.length, 1)
     t.equal(rows[0].token, hashToken(token), 'the digest is the key')
     t.not(rows[0].token, token, 'never the secret')
@@ -67,7 +54,7 @@ for (const driver of drivers) {
     t.not(second.token, token)
     t.equal(second.session.userAgent, null, 'no metadata: null')
     t.equal(second.session.ip, null)
-    t.equal((await tokenRows(tdb)).length, 2)
+    t.equal((await rawTokenRows(tdb)).length, 2)
   })
 
   t.test(`${driver}: issue cuts metadata to the column sizes and refuses a missing user id`, async (t) => {
@@ -76,23 +63,23 @@ for (const driver of drivers) {
     const { session } = await app.accessTokens.issue(userId, { userAgent: 'A'.repeat(2000), ip: '1'.repeat(100) })
     t.equal(session.userAgent, 'A'.repeat(512))
     t.equal(session.ip, '1'.repeat(64))
-    const [row] = await tokenRows(tdb)
+    const [row] = await rawTokenRows(tdb)
     t.equal(row.user_agent, 'A'.repeat(512))
     t.equal(row.ip, '1'.repeat(64))
     await t.rejects(app.accessTokens.issue(null), TypeError)
     await t.rejects(app.accessTokens.issue(undefined), TypeError)
-    t.equal((await tokenRows(tdb)).length, 1)
+    t.equal((await rawTokenRows(tdb)).length, 1)
   })
 
   t.test(`${driver}: issue for a user that does not exist fails`, async (t) => {
     const { app, tdb } = await buildApp(t, { driver })
     await t.rejects(app.accessTokens.issue(crypto.randomUUID()), { code: 'TOKEN_STORE_UNAVAILABLE' }, 'the foreign key refuses it')
-    t.same(await tokenRows(tdb), [])
+    t.same(await rawTokenRows(tdb), [])
   })
 
   t.test(`${driver}: verify`, async (t) => {
     const { app, tdb, addUser } = await buildApp(t, { driver })
-    const clock = withClock(t)
+    const clock = controlClock(t, T0)
     clock.set(T0)
     const userId = await addUser({ email: 'v@example.com', isVerified: true })
     const { token, session } = await app.accessTokens.issue(userId)
@@ -105,7 +92,7 @@ for (const driver of drivers) {
     t.same(verified?.session.expiresAt, new Date(T0 + HOUR))
     // A verify counts as a use.
     t.same(verified?.session.lastUsedAt, new Date(T0 + 5000))
-    const [row] = await tokenRows(tdb)
+    const [row] = await rawTokenRows(tdb)
     t.equal(new Date(row.last_used_at as string | number | Date).getTime(), T0 + 5000, 'last_used_at written')
 
     for (const malformed of ['', 'abc', token.slice(1), `${token}x`, `${token.slice(0, 42)}!`, ' '.repeat(43), 42, null, undefined, {}]) {
@@ -159,7 +146,7 @@ for (const driver of drivers) {
     t.equal(await app.accessTokens.revokeSession(b.session.id), true)
     t.equal(await app.accessTokens.revokeSession(b.session.id), false)
     t.equal(await app.accessTokens.verify(b.token), null)
-    t.same(await tokenRows(tdb), [])
+    t.same(await rawTokenRows(tdb), [])
   })
 
   t.test(`${driver}: revokeAll, with and without except`, async (t) => {
@@ -181,7 +168,7 @@ for (const driver of drivers) {
 
   t.test(`${driver}: list gives the live sessions, newest first`, async (t) => {
     const { app, addUser } = await buildApp(t, { driver })
-    const clock = withClock(t)
+    const clock = controlClock(t, T0)
     const alice = await addUser({ email: 'alice@example.com' })
     const bob = await addUser({ email: 'bob@example.com' })
     t.same(await app.accessTokens.list(alice), [])
@@ -204,7 +191,7 @@ for (const driver of drivers) {
 
   t.test(`${driver}: pruneExpired deletes the expired rows and counts them`, async (t) => {
     const { app, tdb, addUser } = await buildApp(t, { driver })
-    const clock = withClock(t)
+    const clock = controlClock(t, T0)
     const userId = await addUser({ email: 'p@example.com' })
     clock.set(T0)
     await app.accessTokens.issue(userId)
@@ -216,35 +203,35 @@ for (const driver of drivers) {
     t.equal(await app.accessTokens.pruneExpired(), 0, 'nothing is expired at the expiry instant')
     clock.set(T0 + HOUR + 1)
     t.equal(await app.accessTokens.pruneExpired(), 2)
-    t.same((await tokenRows(tdb)).map((row) => row.token), [young.session.id])
+    t.same((await rawTokenRows(tdb)).map((row) => row.token), [young.session.id])
     t.equal(await app.accessTokens.pruneExpired(), 0)
     t.ok(await app.accessTokens.verify(young.token))
   })
 
   t.test(`${driver}: with lifetimeSeconds null nothing expires`, async (t) => {
     const { app, tdb, addUser } = await buildApp(t, { driver, plugin: { lifetimeSeconds: null } })
-    const clock = withClock(t)
+    const clock = controlClock(t, T0)
     const userId = await addUser({ email: 'forever@example.com' })
     clock.set(T0)
     const { token, session } = await app.accessTokens.issue(userId)
     t.equal(session.expiresAt, null)
     clock.set(T0 + 10 * 365 * 24 * HOUR)
     t.equal(await app.accessTokens.pruneExpired(), 0)
-    t.equal((await tokenRows(tdb)).length, 1)
+    t.equal((await rawTokenRows(tdb)).length, 1)
     t.equal((await app.accessTokens.verify(token))?.session.expiresAt, null)
   })
 
   t.test(`${driver}: a token table with only the required columns`, async (t) => {
     const { app, tdb, addUser } = await buildApp(t, { driver, plugin: { tokens: minimalTokens[FAMILY[driver]] } })
     const userId = await addUser({ email: 'min@example.com' })
-    at(t, T0)
+    controlClock(t, T0)
     const { token, session } = await app.accessTokens.issue(userId, { userAgent: 'ignored', ip: '192.0.2.9' })
     t.equal(session.userAgent, null, 'no user_agent column: nothing kept')
     t.equal(session.ip, null)
     const verified = await app.accessTokens.verify(token)
     t.equal(verified?.session.lastUsedAt, null, 'no last_used_at column: nothing written')
     t.equal(verified?.user.email, 'min@example.com')
-    const [row] = await tokenRows(tdb)
+    const [row] = await rawTokenRows(tdb)
     t.equal(row.user_agent, null)
     t.equal(row.last_used_at, null)
     t.same((await app.accessTokens.list(userId)).map((s) => s.id), [session.id])

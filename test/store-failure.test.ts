@@ -14,18 +14,7 @@ import { createUser, errors, generateToken, hashToken } from '../index.js'
 import { drivers, openDatabase, type TestDriver, type TestDatabase, FAMILY } from './helpers/databases.js'
 import { buildApp, bearer, cachedHash, PASSWORD, type TestApp } from './helpers/app.js'
 import { captureInterval } from './helpers/interval-capture.js'
-
-interface LogLine { level: number, msg?: string, err?: { code?: string, type?: string, message?: string, stack?: string } }
-
-/** A Fastify logger that keeps every line, to look at what was logged. */
-function capturedLog (): { lines: string[], parsed(): LogLine[], logger: { level: string, stream: { write(line: string): void } } } {
-  const lines: string[] = []
-  return {
-    lines,
-    parsed: () => lines.map((line) => JSON.parse(line)),
-    logger: { level: 'trace', stream: { write: (line) => { lines.push(line) } } }
-  }
-}
+import { capturedLog, type CapturedLog, type LogLine } from './helpers/captured-log.js'
 
 /**
  * A migrated test database, and the app's own connection to it, which the
@@ -116,7 +105,7 @@ function is503 (t: Test, response: { statusCode: number, json(): unknown, header
 }
 
 /** The failure was logged once, as an error, and no line holds a secret. */
-function loggedOnce (t: Test, log: ReturnType<typeof capturedLog>, secrets: string[], label: string): void {
+function loggedOnce (t: Test, log: CapturedLog, secrets: string[], label: string): void {
   const errorsLogged = log.parsed().filter((line) => line.level >= 50)
   t.equal(errorsLogged.length, 1, `${label}: one error logged`)
   t.equal(errorsLogged[0]?.err?.code, 'TOKEN_STORE_UNAVAILABLE', `${label}: the logged error is the 503`)
@@ -133,7 +122,8 @@ function loggedOnce (t: Test, log: ReturnType<typeof capturedLog>, secrets: stri
 /** Drivers with a connection to lose: PGlite runs inside the process. */
 const breakableDrivers = drivers.filter((driver) => driver !== 'pglite')
 
-async function setup (t: Test, driver: TestDriver, plugin = {}): Promise<TestApp & { log: ReturnType<typeof capturedLog>, cut(): Promise<void> }> {
+/** An app on a breakable database, logging into `log`. */
+async function appOnBreakableDatabase (t: Test, driver: TestDriver, plugin = {}): Promise<TestApp & { log: CapturedLog, cut(): Promise<void> }> {
   const { tdb, cut } = await breakable(t, driver)
   const log = capturedLog()
   const built = await buildApp(t, { driver, tdb, plugin, fastify: { logger: log.logger } })
@@ -142,7 +132,7 @@ async function setup (t: Test, driver: TestDriver, plugin = {}): Promise<TestApp
 
 for (const driver of breakableDrivers) {
   t.test(`${driver}: verifying on a lost connection is a 503, not a 401`, async (t) => {
-    const { app, addUser, login, log, cut } = await setup(t, driver)
+    const { app, addUser, login, log, cut } = await appOnBreakableDatabase(t, driver)
     await addUser({ email: 'a@example.com' })
     const token = await login('a@example.com')
     await cut()
@@ -153,7 +143,7 @@ for (const driver of breakableDrivers) {
   })
 
   t.test(`${driver}: verifying against a dropped token table is a 503`, async (t) => {
-    const { app, tdb, addUser, login, log } = await setup(t, driver)
+    const { app, tdb, addUser, login, log } = await appOnBreakableDatabase(t, driver)
     await addUser({ email: 'a@example.com' })
     const token = await login('a@example.com')
     await tdb.query('drop table access_token')
@@ -166,7 +156,7 @@ for (const driver of breakableDrivers) {
   })
 
   t.test(`${driver}: the built-in authenticate on a lost connection is a 503`, async (t) => {
-    const { app, addUser, log, cut } = await setup(t, driver)
+    const { app, addUser, log, cut } = await appOnBreakableDatabase(t, driver)
     await addUser({ email: 'a@example.com' })
     await cut()
     log.lines.length = 0
@@ -176,7 +166,7 @@ for (const driver of breakableDrivers) {
   })
 
   t.test(`${driver}: issuing at login fails: 503, and the app recovers without a restart`, async (t) => {
-    const { app, tdb, addUser, log } = await setup(t, driver)
+    const { app, tdb, addUser, log } = await appOnBreakableDatabase(t, driver)
     await addUser({ email: 'a@example.com' })
     const refuse = refuseSql(driver, 'insert')
     await run(tdb, refuse.create)
@@ -197,7 +187,7 @@ for (const driver of breakableDrivers) {
   })
 
   t.test(`${driver}: issuing into a dropped token table is a 503`, async (t) => {
-    const { app, tdb, addUser } = await setup(t, driver)
+    const { app, tdb, addUser } = await appOnBreakableDatabase(t, driver)
     await addUser({ email: 'a@example.com' })
     await tdb.query('drop table access_token')
     const response = await app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'a@example.com', password: PASSWORD } })
@@ -205,7 +195,7 @@ for (const driver of breakableDrivers) {
   })
 
   t.test(`${driver}: a failing delete at logout is a 503 and the token stays valid`, async (t) => {
-    const { app, tdb, addUser, login, log } = await setup(t, driver)
+    const { app, tdb, addUser, login, log } = await appOnBreakableDatabase(t, driver)
     await addUser({ email: 'a@example.com' })
     const token = await login('a@example.com')
     const other = await login('a@example.com')
@@ -225,7 +215,7 @@ for (const driver of breakableDrivers) {
   })
 
   t.test(`${driver}: a failed last-use write does not refuse a valid token`, async (t) => {
-    const { app, tdb, addUser, login, log } = await setup(t, driver)
+    const { app, tdb, addUser, login, log } = await appOnBreakableDatabase(t, driver)
     await addUser({ email: 'a@example.com' })
     const token = await login('a@example.com')
     await run(tdb, refuseSql(driver, 'update').create)
@@ -243,7 +233,7 @@ for (const driver of breakableDrivers) {
   })
 
   t.test(`${driver}: the store API rejects with TOKEN_STORE_UNAVAILABLE`, async (t) => {
-    const { app, tdb, addUser, cut } = await setup(t, driver)
+    const { app, tdb, addUser, cut } = await appOnBreakableDatabase(t, driver)
     const userId = await addUser({ email: 'a@example.com' })
     const { token, session } = await app.accessTokens.issue(userId)
     await cut()
@@ -273,7 +263,7 @@ for (const driver of breakableDrivers) {
       code = 'TEAPOT'
     }
     let failIn: 'authenticate' | 'getUser' | 'onLogin' | 'onLogout' | 'plain' | null = null
-    const { app, tdb, addUser, log } = await setup(t, driver, {
+    const { app, tdb, addUser, log } = await appOnBreakableDatabase(t, driver, {
       authenticate: async ({ username }: { username: string }) => {
         if (failIn === 'authenticate') throw new Teapot('no coffee')
         if (failIn === 'plain') throw new Error('application bug')
@@ -318,7 +308,7 @@ for (const driver of breakableDrivers) {
     // The timer's callback is taken at registration and run by the test: no waiting.
     const INTERVAL_SECONDS = 4321
     const { tick: prune, registered: built } = await captureInterval(INTERVAL_SECONDS * 1000, () =>
-      setup(t, driver, { pruneIntervalSeconds: INTERVAL_SECONDS }))
+      appOnBreakableDatabase(t, driver, { pruneIntervalSeconds: INTERVAL_SECONDS }))
     const { app, addUser, login, log, cut } = built
     t.type(prune, 'function', 'the plugin set its timer')
     await addUser({ email: 'a@example.com' })

@@ -27,7 +27,6 @@ import * as pgSchema from '../../lib/schema/pg.js'
 import * as mysqlSchema from '../../lib/schema/mysql.js'
 import type { DialectName, DriverName } from '../../lib/dialects/types.js'
 
-export type { DialectName, DriverName }
 export type TestDriver = DriverName
 
 export interface TestDatabase {

@@ -3,7 +3,8 @@
 // the instants written to timestamptz (pg) and datetime(3) (mysql) columns are
 // proved to be the same instants read back, whatever the app's zone.
 import type { Test } from 'tap'
-import { drivers, FAMILY, type DialectName } from './databases.js'
+import { drivers, FAMILY } from './databases.js'
+import type { DialectName } from '../../lib/dialects/types.js'
 import { buildApp, bearer } from './app.js'
 import { controlClock } from './controlled-clock.js'
 

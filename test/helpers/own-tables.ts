@@ -9,7 +9,8 @@ import { boolean as mysqlBoolean, getTableConfig as mysqlConfig, int as mysqlInt
 import * as sqliteSchema from '../../lib/schema/sqlite.js'
 import * as pgSchema from '../../lib/schema/pg.js'
 import * as mysqlSchema from '../../lib/schema/mysql.js'
-import type { DialectName, TestDatabase } from './databases.js'
+import type { TestDatabase } from './databases.js'
+import type { DialectName } from '../../lib/dialects/types.js'
 
 export interface OwnTables {
   /** How the ids are made, for test names: 'serial', 'int unsigned'... */
@@ -94,7 +95,8 @@ export function tokenTableSql (dialect: DialectName, name: string, userIdType: s
     `last_used_at datetime(3), user_agent varchar(512), ip varchar(64), kind varchar(16), name varchar(100), scopes text, expires_at datetime(3), ${fk})`
 }
 
-const DEFINE = {
+/** The `defineAccessTokenTable` of a dialect. */
+export const DEFINE = {
   sqlite: sqliteSchema.defineAccessTokenTable,
   pg: pgSchema.defineAccessTokenTable,
   mysql: mysqlSchema.defineAccessTokenTable
