@@ -11,14 +11,17 @@ import type { MySql2Database } from 'drizzle-orm/mysql2'
  * by driver: the same names in Drizzle 0.45 and 1.x. The driver's own
  * connection is not one, nor is a transaction. (node:sqlite, in Drizzle 1.x
  * only, has no type that 0.45 could name: pass it `as DrizzleDatabase`.)
+ * The type argument is the database's schema, whatever it is: its
+ * constraint differs between Drizzle 0.45 (tables) and 1.x (relations), and
+ * no other type admits every schema on both.
  */
 export type DrizzleDatabase =
-  | BetterSQLite3Database<Record<string, unknown>>
-  | LibSQLDatabase<Record<string, unknown>>
-  | NodePgDatabase<Record<string, unknown>>
-  | PostgresJsDatabase<Record<string, unknown>>
-  | PgliteDatabase<Record<string, unknown>>
-  | MySql2Database<Record<string, unknown>>
+  | BetterSQLite3Database<any>
+  | LibSQLDatabase<any>
+  | NodePgDatabase<any>
+  | PostgresJsDatabase<any>
+  | PgliteDatabase<any>
+  | MySql2Database<any>
 
 /** A Drizzle table of any dialect, as the options take it; its dialect is checked at registration. */
 export type DrizzleTable = Table
