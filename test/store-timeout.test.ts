@@ -8,6 +8,7 @@ import Fastify, { type InjectOptions } from 'fastify'
 import accessTokens from '../index.js'
 import pg from 'pg'
 import mysql from 'mysql2/promise'
+import mysqlCallbacks from 'mysql2'
 import postgres from 'postgres'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js'
@@ -153,5 +154,40 @@ for (const driver of driversOf('sqlite')) {
     t.equal(await busyTimeout(), 5000, 'the default')
     await register({ storeTimeoutMs: 250 })
     t.equal(await busyTimeout(), 250)
+  })
+}
+
+// Drivers whose client is not a pool the plugin can bound: the time limit
+// still answers for every call.
+for (const driver of drivers.filter((name) => name === 'node-postgres' || name === 'mysql2')) {
+  t.test(`${driver}: a single connection${driver === 'mysql2' ? ', and a pool of the callback API,' : ''} work under storeTimeoutMs`, async (t) => {
+    const direct = await openDatabase(driver)
+    const ends: Array<() => Promise<void>> = []
+    t.teardown(async () => {
+      for (const end of ends) await end()
+      await direct.close()
+    })
+    const databases: Array<[string, unknown]> = []
+    if (driver === 'node-postgres') {
+      const client = new pg.Client({ connectionString: direct.url! })
+      await client.connect()
+      ends.push(async () => { await client.end() })
+      databases.push(['a pg.Client', drizzlePg({ client })])
+    } else {
+      const connection = await mysql.createConnection(direct.url!)
+      ends.push(async () => { await connection.end() })
+      databases.push(['a mysql2 connection', drizzleMysql({ client: connection })])
+      const pool = mysqlCallbacks.createPool({ uri: direct.url!, connectionLimit: 2 })
+      ends.push(async () => { await new Promise<void>((resolve) => pool.end(() => resolve())) })
+      databases.push(['a mysql2 pool of the callback API', drizzleMysql({ client: pool })])
+    }
+    for (const [what, db] of databases) {
+      const email = `${databases.findIndex(([name]) => name === what)}@example.com`
+      const { app, addUser, login } = await buildApp(t, { tdb: { ...direct, db }, plugin: { storeTimeoutMs: 2000, maxTokensPerUser: 5 } })
+      await addUser({ email })
+      const me = await app.inject({ url: '/me', headers: bearer(await login(email)) })
+      t.equal(me.statusCode, 200, what)
+      t.equal(me.json().email, email, what)
+    }
   })
 }

@@ -52,5 +52,6 @@ export function requireDialect (database: AnyDatabase): Dialect {
 
 /** The dialect the plugin runs on: `dialect` with every call bounded by `storeTimeoutMs` (see time-limit.ts). */
 export async function withStoreTimeout (dialect: Dialect, storeTimeoutMs: number | null): Promise<Dialect> {
-  return timeLimited(dialect, BY_NAME.get(dialect.driver)!, storeTimeoutMs)
+  const driver = BY_NAME.get(dialect.driver)!
+  return timeLimited(dialect, driver, storeTimeoutMs, (db) => FAMILIES[driver.family](db, driver))
 }

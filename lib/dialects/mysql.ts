@@ -79,7 +79,6 @@ export function mysqlDialect (db: AnyDatabase, driver: Driver): Dialect {
       return is(table, MySqlTable)
     },
     defaults: { userTable: users, tokenTable: accessTokens },
-    migrate: (folder, table) => driver.migrate(db, folder, table),
-    withDatabase: (other) => mysqlDialect(other, driver)
+    migrate: (folder, table) => driver.migrate(db, folder, table)
   }
 }

@@ -40,7 +40,6 @@ export function pgDialect (db: AnyDatabase, driver: Driver): Dialect {
       return is(table, PgTable)
     },
     defaults: { userTable: users, tokenTable: accessTokens },
-    migrate: (folder, table) => driver.migrate(db, folder, table),
-    withDatabase: (other) => pgDialect(other, driver)
+    migrate: (folder, table) => driver.migrate(db, folder, table)
   }
 }

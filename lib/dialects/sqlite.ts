@@ -46,7 +46,6 @@ export function sqliteDialect (db: AnyDatabase, driver: Driver): Dialect {
       return is(table, SQLiteTable)
     },
     defaults: { userTable: users, tokenTable: accessTokens },
-    migrate: (folder, table) => driver.migrate(db, folder, table),
-    withDatabase: (other) => sqliteDialect(other, driver)
+    migrate: (folder, table) => driver.migrate(db, folder, table)
   }
 }

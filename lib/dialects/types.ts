@@ -132,8 +132,6 @@ export interface Dialect {
   readonly defaults: { userTable: AnyTable, tokenTable: AnyTable }
   /** Applies a drizzle-kit migrations folder, recording it in `migrationsTable`. */
   migrate(migrationsFolder: string, migrationsTable: string): Promise<void>
-  /** The same dialect on another Drizzle database of the same driver. */
-  withDatabase(db: AnyDatabase): Dialect
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { AnyDatabase, AnyQuery, Driver } from '../types.js'
 import { StoreTimeoutError } from '../time-limit.js'
 import { migrateWith } from './migrator.js'
+import { forwarded } from './forward.js'
 
 /**
  * A mysql2 connection checked out of the pool, whose queries fail after `ms`
@@ -29,8 +30,7 @@ function leased (connection: AnyDatabase, ms: number): AnyDatabase {
       if (key === 'query' || key === 'execute') return bounded(key)
       // A destroyed connection has left the pool already.
       if (key === 'release') return () => { if (!destroyed) object.release() }
-      const value = Reflect.get(object, key)
-      return typeof value === 'function' ? value.bind(object) : value
+      return forwarded(object, key)
     }
   })
 }
@@ -50,8 +50,7 @@ function boundedPool (pool: AnyDatabase, ms: number): AnyDatabase {
           }
         }
       }
-      const value = Reflect.get(object, key)
-      return typeof value === 'function' ? value.bind(object) : value
+      return forwarded(object, key)
     }
   })
 }

@@ -2,6 +2,7 @@ import { fillPlaceholders } from 'drizzle-orm'
 import type { AnyDatabase, AnyQuery, Driver, Select } from '../types.js'
 import { rowMapper } from '../rows.js'
 import { migrateWith } from './migrator.js'
+import { forwarded } from './forward.js'
 
 /**
  * The parts of a Drizzle 0.45 node-postgres prepared query the fast path
@@ -41,14 +42,12 @@ function isPool (client: AnyDatabase): boolean {
  * released with that error is destroyed by pg-pool, not taken back.
  */
 function withQueryTimeout (target: AnyDatabase, ms: number): AnyDatabase {
-  const timed = (config: string | Record<string, unknown>): Record<string, unknown> =>
-    typeof config === 'string' ? { text: config, query_timeout: ms } : { ...config, query_timeout: ms }
   return new Proxy(target, {
     get (object, key) {
-      if (key === 'query') return async (config: string | Record<string, unknown>, values?: unknown[]) => object.query(timed(config), values)
+      // Drizzle always sends a query config object.
+      if (key === 'query') return async (config: Record<string, unknown>, values?: unknown[]) => object.query({ ...config, query_timeout: ms }, values)
       if (key === 'connect') return async () => withQueryTimeout(await object.connect(), ms)
-      const value = Reflect.get(object, key)
-      return typeof value === 'function' ? value.bind(object) : value
+      return forwarded(object, key)
     }
   })
 }
