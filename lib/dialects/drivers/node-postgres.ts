@@ -42,11 +42,22 @@ function isPool (client: AnyDatabase): boolean {
  * released with that error is destroyed by pg-pool, not taken back.
  */
 function withQueryTimeout (target: AnyDatabase, ms: number): AnyDatabase {
+  // Drizzle sends a query config object, built once per prepared statement:
+  // each gets its timed copy once (pg reads a config, never changes it).
+  const timed = new WeakMap<object, object>()
+  function query (config: Record<string, unknown>, values?: unknown[]): Promise<unknown> {
+    let copy = timed.get(config)
+    if (copy === undefined) {
+      copy = { ...config, query_timeout: ms }
+      timed.set(config, copy)
+    }
+    return target.query(copy, values)
+  }
+  const connect = async (): Promise<AnyDatabase> => withQueryTimeout(await target.connect(), ms)
   return new Proxy(target, {
     get (object, key) {
-      // Drizzle always sends a query config object.
-      if (key === 'query') return async (config: Record<string, unknown>, values?: unknown[]) => object.query({ ...config, query_timeout: ms }, values)
-      if (key === 'connect') return async () => withQueryTimeout(await object.connect(), ms)
+      if (key === 'query') return query
+      if (key === 'connect') return connect
       return forwarded(object, key)
     }
   })
