@@ -1,10 +1,10 @@
 // API keys: the option's validation, the key format, requireUser's scope
 // options, logs and the OpenAPI document.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { crc32 as zlibCrc32 } from 'node:zlib'
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
-import accessTokens, { DEFAULT_API_KEY_PREFIX, errors } from '../index.js'
+import accessTokens, { DEFAULT_API_KEY_PREFIX, errors, type AccessTokensOptions } from '../index.js'
 import { resolveOptions } from '../lib/options.js'
 import { crc32, generateApiKey, isApiKey } from '../lib/token.js'
 import { openDatabase } from './helpers/databases.js'
@@ -96,18 +96,25 @@ t.test('no API key, no key id in the logs', async (t) => {
   t.ok(urls.includes('/auth/api-keys/[id]'))
 })
 
-t.test('the OpenAPI document shows the API-key routes and the scopes routes need', async (t) => {
+/** An app with @fastify/swagger, then the plugin with `options`, then `routes`; its OpenAPI document. */
+async function openApiDocument (t: Test, options: Partial<AccessTokensOptions>, routes: (app: FastifyInstance) => void): Promise<any> {
   const tdb = await openDatabase('better-sqlite3')
   t.teardown(() => tdb.close())
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(swagger, { openapi: { openapi: '3.0.3', info: { title: 'test', version: '1.0.0' } } })
-  await app.register(accessTokens, { database: tdb.db, apiKeys: true })
-  app.get('/notes', { config: { auth: { scopes: ['notes:read', 'notes:write'] } }, schema: { description: 'The notes.' } }, async () => [])
-  app.get('/settings', { config: { auth: { apiKeys: false } } }, async () => ({}))
-  app.get('/plain', { config: { auth: { verified: true } } }, async () => ({}))
+  await app.register(accessTokens, { database: tdb.db, ...options })
+  routes(app)
   await app.ready()
-  const doc = app.swagger() as any
+  return app.swagger()
+}
+
+t.test('the OpenAPI document shows the API-key routes and the scopes routes need', async (t) => {
+  const doc = await openApiDocument(t, { apiKeys: true }, (app) => {
+    app.get('/notes', { config: { auth: { scopes: ['notes:read', 'notes:write'] } }, schema: { description: 'The notes.' } }, async () => [])
+    app.get('/settings', { config: { auth: { apiKeys: false } } }, async () => ({}))
+    app.get('/plain', { config: { auth: { verified: true } } }, async () => ({}))
+  })
   t.ok(doc.paths['/auth/api-keys'].post.requestBody, 'POST /api-keys has a body')
   t.same(Object.keys(doc.paths['/auth/api-keys'].post.responses).sort(), ['201', '400', '401', '403', '409', '503'])
   t.ok(doc.paths['/auth/api-keys'].get.responses['200'])
@@ -120,15 +127,9 @@ t.test('the OpenAPI document shows the API-key routes and the scopes routes need
 })
 
 t.test('without the plugin\'s routes, a protected route still gets its description, and no security requirement', async (t) => {
-  const tdb = await openDatabase('better-sqlite3')
-  t.teardown(() => tdb.close())
-  const app = Fastify()
-  t.teardown(() => app.close())
-  await app.register(swagger, { openapi: { openapi: '3.0.3', info: { title: 'test', version: '1.0.0' } } })
-  await app.register(accessTokens, { database: tdb.db, routes: false })
-  app.get('/settings', { config: { auth: { apiKeys: false } } }, async () => ({}))
-  await app.ready()
-  const doc = app.swagger() as any
+  const doc = await openApiDocument(t, { routes: false }, (app) => {
+    app.get('/settings', { config: { auth: { apiKeys: false } } }, async () => ({}))
+  })
   t.match(doc.paths['/settings'].get.description, /^Logins only/)
   t.equal(doc.paths['/settings'].get.security, undefined, 'no scheme is declared to point at')
 })
