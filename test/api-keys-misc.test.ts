@@ -66,6 +66,23 @@ t.test('the key format', async (t) => {
     const changed = key.slice(0, i) + (key[i] === 'Z' ? 'Y' : 'Z') + key.slice(i + 1)
     t.notOk(isApiKey(changed, 'fat_'), `a change at ${i}`)
   }
+  // A checksum that matches does not make a key of characters outside base62.
+  const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+  const signed = (body: string): string => {
+    let value = crc32(body)
+    let checksum = ''
+    for (let i = 0; i < 6; i++) {
+      checksum = alphabet[value % 62] + checksum
+      value = Math.floor(value / 62)
+    }
+    return body + checksum
+  }
+  t.ok(isApiKey(signed(key.slice(0, 47)), 'fat_'), 'the test signs as generateApiKey does')
+  for (const stranger of ['-', '_', 'é', '\u{1F511}'.slice(0, 1)]) {
+    t.notOk(isApiKey(signed(`${key.slice(0, 20)}${stranger}${key.slice(21, 47)}`), 'fat_'), `a signed ${JSON.stringify(stranger)}`)
+  }
+  t.notOk(isApiKey(`${key.slice(0, 47)}00000-`, 'fat_'), 'a checksum outside base62')
+  t.notOk(isApiKey(`${key.slice(0, 47)}zzzzzz`, 'fat_'), 'a checksum beyond 32 bits')
 })
 
 t.test('requireUser checks its scopes and apiKeys options', async (t) => {
