@@ -5,7 +5,7 @@ import { accessTokensPlugin } from './lib/plugin.js'
 export default accessTokensPlugin
 export { accessTokensPlugin as accessTokens }
 export { hashPassword, verifyPassword } from './lib/password.js'
-export { createUser, type DefaultUser, type Credentials, type NewUser } from './lib/users.js'
+export { createUser } from './lib/users.js'
 export { migrate, MIGRATIONS_TABLE } from './lib/migrate.js'
 export { generateToken, hashToken, DEFAULT_API_KEY_PREFIX } from './lib/token.js'
 export {
@@ -26,8 +26,20 @@ export {
   API_KEY_NOT_FOUND,
   API_KEY_LIMIT_REACHED
 } from './lib/errors.js'
-export type { AccessTokensOptions, DrizzleDatabase, CookieOptions, RoutesOptions, CacheOptions, ApiKeysOptions, AuthenticateFunction, GetUserFunction, LifecycleCallback } from './lib/options.js'
-export type { RequireUserOptions, AuthHook } from './lib/hooks.js'
-export type { Session } from './lib/session.js'
-export type { IssueMetadata, ApiKeyRequest } from './lib/store.js'
-export type { FastifyAccessTokens, AccessTokenUser, ProvidedUser, AccessTokensApi, UserDecorator } from './lib/types.js'
+export type { AccessTokensOptions, CookieOptions, RoutesOptions, CacheOptions, ApiKeysOptions, AuthenticateFunction, GetUserFunction, LifecycleCallback } from './lib/options.js'
+export type {
+  DrizzleDatabase,
+  DefaultUser,
+  Credentials,
+  NewUser,
+  RequireUserOptions,
+  AuthHook,
+  Session,
+  IssueMetadata,
+  ApiKeyRequest,
+  FastifyAccessTokens,
+  AccessTokenUser,
+  ProvidedUser,
+  AccessTokensApi,
+  UserDecorator
+} from './lib/types.js'

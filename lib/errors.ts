@@ -3,21 +3,30 @@ import createError from '@fastify/error'
 // Every error the plugin answers with, made once with a stable code so
 // applications can match on `err.code` or `instanceof errors.X`.
 
-export const LOGIN_BAD_CREDENTIALS = createError('LOGIN_BAD_CREDENTIALS', 'Bad credentials', 400)
-export const LOGIN_USER_NOT_VERIFIED = createError('LOGIN_USER_NOT_VERIFIED', 'The user is not verified', 400)
-export const UNAUTHORIZED = createError('UNAUTHORIZED', 'Authentication required', 401)
-export const FORBIDDEN = createError('FORBIDDEN', 'Forbidden', 403)
-export const CSRF_FAILED = createError('CSRF_FAILED', 'Cross-site request refused', 403)
-export const SESSION_NOT_FOUND = createError('SESSION_NOT_FOUND', 'Session not found', 404)
-export const TOKEN_STORE_UNAVAILABLE = createError('TOKEN_STORE_UNAVAILABLE', 'The token store is unavailable', 503)
-export const USER_ALREADY_EXISTS = createError('USER_ALREADY_EXISTS', 'A user with this email already exists', 409)
-export const INVALID_OPTION = createError('INVALID_OPTION', 'Invalid option %s: %s', 500)
-export const INSUFFICIENT_SCOPE = createError('INSUFFICIENT_SCOPE', 'The token lacks a scope this route needs', 403)
-export const INVALID_SCOPE = createError('INVALID_SCOPE', 'scopes must be an array of offered scope names', 400)
-export const INVALID_LIFETIME = createError('INVALID_LIFETIME', 'expiresInSeconds must be a positive integer within the maximum lifetime, or null where keys may never expire', 400)
-export const INVALID_NAME = createError('INVALID_NAME', 'name must be a string of 1 to 100 characters', 400)
-export const API_KEY_NOT_FOUND = createError('API_KEY_NOT_FOUND', 'API key not found', 404)
-export const API_KEY_LIMIT_REACHED = createError('API_KEY_LIMIT_REACHED', 'The limit of API keys is reached: revoke one first', 409)
+/**
+ * An error class whose constructor takes no arguments: its message has no
+ * placeholder to fill (without this, @fastify/error types the constructor's
+ * arguments as `any`).
+ */
+function withoutArguments<Code extends string, Status extends number> (code: Code, message: string, statusCode: Status) {
+  return createError<Code, Status, []>(code, message, statusCode)
+}
+
+export const LOGIN_BAD_CREDENTIALS = withoutArguments('LOGIN_BAD_CREDENTIALS', 'Bad credentials', 400)
+export const LOGIN_USER_NOT_VERIFIED = withoutArguments('LOGIN_USER_NOT_VERIFIED', 'The user is not verified', 400)
+export const UNAUTHORIZED = withoutArguments('UNAUTHORIZED', 'Authentication required', 401)
+export const FORBIDDEN = withoutArguments('FORBIDDEN', 'Forbidden', 403)
+export const CSRF_FAILED = withoutArguments('CSRF_FAILED', 'Cross-site request refused', 403)
+export const SESSION_NOT_FOUND = withoutArguments('SESSION_NOT_FOUND', 'Session not found', 404)
+export const TOKEN_STORE_UNAVAILABLE = withoutArguments('TOKEN_STORE_UNAVAILABLE', 'The token store is unavailable', 503)
+export const USER_ALREADY_EXISTS = withoutArguments('USER_ALREADY_EXISTS', 'A user with this email already exists', 409)
+export const INVALID_OPTION = createError<'INVALID_OPTION', 500, [option: string, problem: string]>('INVALID_OPTION', 'Invalid option %s: %s', 500)
+export const INSUFFICIENT_SCOPE = withoutArguments('INSUFFICIENT_SCOPE', 'The token lacks a scope this route needs', 403)
+export const INVALID_SCOPE = withoutArguments('INVALID_SCOPE', 'scopes must be an array of offered scope names', 400)
+export const INVALID_LIFETIME = withoutArguments('INVALID_LIFETIME', 'expiresInSeconds must be a positive integer within the maximum lifetime, or null where keys may never expire', 400)
+export const INVALID_NAME = withoutArguments('INVALID_NAME', 'name must be a string of 1 to 100 characters', 400)
+export const API_KEY_NOT_FOUND = withoutArguments('API_KEY_NOT_FOUND', 'API key not found', 404)
+export const API_KEY_LIMIT_REACHED = withoutArguments('API_KEY_LIMIT_REACHED', 'The limit of API keys is reached: revoke one first', 409)
 
 export const errors = {
   LOGIN_BAD_CREDENTIALS,

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { npmVersion } from 'drizzle-orm/version'
-import { requireDialect, type AnyDatabase } from './dialects/index.js'
+import { requireDialect } from './dialects/index.js'
+import type { DrizzleDatabase } from './types.js'
 
 /** Our own migrations table, so an application's migrations never shadow ours. */
 export const MIGRATIONS_TABLE = '__access_tokens_migrations'
@@ -23,7 +24,7 @@ export function migrationsLayout (drizzleVersion: string): string {
  * Creates or updates the default tables of the database's dialect with the
  * migrations in drizzle/<dialect>/. Safe to run at every start.
  */
-export async function migrate (database: AnyDatabase): Promise<void> {
+export async function migrate (database: DrizzleDatabase): Promise<void> {
   const dialect = requireDialect(database)
   const folder = ROOTS
     .map((root) => fileURLToPath(new URL(`${migrationsLayout(npmVersion)}${dialect.name}/`, root)))

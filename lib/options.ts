@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { INVALID_OPTION } from './errors.js'
-import type { AccessTokenUser, ProvidedUser, UserDecorator } from './types.js'
-import type { AnyTable, DrizzleDatabase, DrizzleTable } from './dialects/types.js'
+import type { AccessTokenUser, DrizzleDatabase, DrizzleTable, ProvidedUser, UserDecorator } from './types.js'
 import type { CookieSettings } from './transport.js'
 import type { Credentials } from './users.js'
 import { isScopeToken, type ResolvedApiKeys } from './scopes.js'
@@ -276,11 +275,11 @@ const RESOLVERS = {
   database: (value: unknown) => value ?? fail('database', 'is required: a Drizzle database'),
   tokens: (value: unknown) => {
     if (value !== undefined && !isObject(value)) fail('tokens', 'must be a Drizzle table')
-    return value as AnyTable | undefined
+    return value as DrizzleTable | undefined
   },
   users: (value: unknown) => {
     if (value !== undefined && value !== false && !isObject(value)) fail('users', 'must be a Drizzle table or false')
-    return value as AnyTable | false | undefined
+    return value as DrizzleTable | false | undefined
   },
   lifetimeSeconds: (value: unknown) => positiveInteger('lifetimeSeconds', value, 3600, MAX_SECONDS),
   idleTimeoutSeconds: (value: unknown) => positiveInteger('idleTimeoutSeconds', value, null, MAX_SECONDS),

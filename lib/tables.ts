@@ -1,6 +1,6 @@
 import { getTableColumns, type Column } from 'drizzle-orm'
 import { INVALID_OPTION } from './errors.js'
-import type { AnyTable } from './dialects/types.js'
+import type { DrizzleTable } from './types.js'
 import { FLAGS, readFlag, type Flag } from './flags.js'
 
 // Tables are matched by SQL column names, so a user's own table may name its
@@ -8,7 +8,7 @@ import { FLAGS, readFlag, type Flag } from './flags.js'
 
 /** The access-token table's columns the store uses; the optional ones may be missing. */
 export interface TokenTable {
-  table: AnyTable
+  table: DrizzleTable
   token: Column
   userId: Column
   createdAt: Column
@@ -27,7 +27,7 @@ export interface TokenTable {
 
 /** The user table's columns the built-in authenticate and getUser use. */
 export interface UserTable {
-  table: AnyTable
+  table: DrizzleTable
   id: Column
   email: Column
   hashedPassword: Column
@@ -51,7 +51,7 @@ export interface UserTable {
 const MISSING: Record<Flag, boolean> = { isActive: true, isVerified: false, isSuperuser: false }
 const FLAG_COLUMNS: Record<Flag, string> = { isActive: 'is_active', isVerified: 'is_verified', isSuperuser: 'is_superuser' }
 
-function columnsBySqlName (table: AnyTable): Map<string, [string, Column]> {
+function columnsBySqlName (table: DrizzleTable): Map<string, [string, Column]> {
   const byName = new Map<string, [string, Column]>()
   for (const [key, column] of Object.entries(getTableColumns(table)) as Array<[string, Column]>) {
     byName.set(column.name, [key, column])
@@ -69,7 +69,7 @@ function requiredColumn (columns: Map<string, [string, Column]>, option: string,
 const API_KEY_COLUMNS = [['kind', 'kind'], ['name', 'name'], ['scopes', 'scopes'], ['expires_at', 'expiresAt']] as const
 
 /** The token table's columns, or INVALID_OPTION('tokens') when a required one is missing. */
-export function resolveTokenTable (table: AnyTable): TokenTable {
+export function resolveTokenTable (table: DrizzleTable): TokenTable {
   const columns = columnsBySqlName(table)
   const required = (name: string): [string, Column] => requiredColumn(columns, 'tokens', name)
   const optional = (name: string): [string, Column] | [null, null] => columns.get(name) ?? [null, null]
@@ -123,7 +123,7 @@ export function resolveTokenTable (table: AnyTable): TokenTable {
 }
 
 /** The user table's columns, or INVALID_OPTION('users') when a required one is missing. */
-export function resolveUserTable (table: AnyTable): UserTable {
+export function resolveUserTable (table: DrizzleTable): UserTable {
   const columns = columnsBySqlName(table)
   const required = (name: string): [string, Column] => requiredColumn(columns, 'users', name)
   const id = required('id')

@@ -1,6 +1,41 @@
 // The public types: a leaf module, importing nothing from the package, so
 // every other module can take its types from here.
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Table } from 'drizzle-orm'
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import type { LibSQLDatabase } from 'drizzle-orm/libsql'
+import type { NodePgDatabase } from 'drizzle-orm/node-postgres'
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import type { PgliteDatabase } from 'drizzle-orm/pglite'
+import type { MySql2Database } from 'drizzle-orm/mysql2'
+
+/**
+ * A Drizzle database class with the widest schema argument its version
+ * admits: Drizzle 0.45 constrains the argument to tables
+ * (`Record<string, unknown>`), 1.x to relations (`AnyRelations`), and no one
+ * type satisfies both. `InstanceType` of a generic class instantiates its
+ * parameter with that constraint, on either version, so a database built
+ * with any schema of the installed Drizzle is one.
+ */
+type WithAnySchema<Class extends abstract new (...args: never[]) => unknown> = InstanceType<Class>
+
+/**
+ * A Drizzle database the plugin can use, as `drizzle({ client })` builds it,
+ * by driver: the same names in Drizzle 0.45 and 1.x, with any schema. The
+ * driver's own connection is not one, nor is a transaction. (node:sqlite, in
+ * Drizzle 1.x only, has no type that 0.45 could name: pass it
+ * `as DrizzleDatabase`.)
+ */
+export type DrizzleDatabase =
+  | WithAnySchema<typeof BetterSQLite3Database>
+  | WithAnySchema<typeof LibSQLDatabase>
+  | WithAnySchema<typeof NodePgDatabase>
+  | WithAnySchema<typeof PostgresJsDatabase>
+  | WithAnySchema<typeof PgliteDatabase>
+  | WithAnySchema<typeof MySql2Database>
+
+/** A Drizzle table of any dialect, as the options take it; its dialect is checked at registration. */
+export type DrizzleTable = Table
 
 /** A signed-in session: one token row, as users and applications see it. */
 export interface Session {

@@ -1,11 +1,10 @@
-import { eq, or, sql } from 'drizzle-orm'
-import { requireDialect, type Dialect } from './dialects/index.js'
-import { resolveUserTable, type UserTable } from './tables.js'
-import { hashPassword, isPasswordHash, timingDummyHash, verifyPassword } from './password.js'
+import { eq, or } from 'drizzle-orm'
+import { requireDialect } from './dialects/index.js'
+import { resolveUserTable } from './tables.js'
+import { hashPassword } from './password.js'
 import { storeUnavailable, USER_ALREADY_EXISTS } from './errors.js'
-import type { DrizzleDatabase, DrizzleTable } from './dialects/types.js'
-import { FLAGS, isActiveUser } from './flags.js'
-import type { Credentials, DefaultUser, NewUser } from './types.js'
+import { FLAGS } from './flags.js'
+import type { Credentials, DefaultUser, DrizzleDatabase, DrizzleTable, NewUser } from './types.js'
 
 export type { Credentials, DefaultUser, NewUser }
 
@@ -22,7 +21,7 @@ export function normalizeEmail (email: string): string {
  * The forms an email may have been stored in: the normalised one, and its
  * decomposed twin (NFD), which another client or an import may have written.
  */
-function storedForms (email: string): { email: string, decomposed: string } {
+export function storedForms (email: string): { email: string, decomposed: string } {
   return { email, decomposed: email.normalize('NFD') }
 }
 
@@ -57,54 +56,5 @@ export async function createUser<User = DefaultUser> (database: DrizzleDatabase,
   } catch (error) {
     if (error instanceof USER_ALREADY_EXISTS || dialect.isUniqueViolation(error)) throw new USER_ALREADY_EXISTS()
     throw storeUnavailable(error)
-  }
-}
-
-/** The selection key of the password hash; no user column can be named so. */
-const HASH = '__accessTokensPasswordHash'
-
-export type Authenticate<User> = (credentials: Credentials) => Promise<User | null>
-
-/**
- * The built-in `authenticate`: finds the user by email, checks the password,
- * refuses inactive users. An unknown email still costs one password check,
- * so the answer time does not reveal which emails exist. The dummy hash that
- * check uses must exist before the first login (see `timingDummyHash`).
- */
-export function defaultAuthenticate<User> (dialect: Dialect, users: UserTable, statementName: string): Authenticate<User> {
-  const byEmail = dialect.prepare<Record<string, unknown>>(
-    dialect.db.select({ ...users.selection, [HASH]: users.hashedPassword })
-      .from(users.table)
-      .where(or(eq(users.email, sql.placeholder('email')), eq(users.email, sql.placeholder('decomposed')))),
-    statementName)
-  return async function authenticate ({ username, password }) {
-    const email = normalizeEmail(username)
-    let rows: Array<Record<string, unknown>> = []
-    // PostgreSQL text cannot hold NUL, so no stored email has one; asking
-    // would fail the query, a 503 for what is simply an unknown user.
-    if (!email.includes('\u0000')) {
-      try {
-        rows = await byEmail(storedForms(email))
-      } catch (error) {
-        throw storeUnavailable(error)
-      }
-    }
-    // MySQL's default collations also match other accents ('ä' = 'a') and
-    // ignore trailing spaces: only the email asked for counts, as elsewhere.
-    // Should an address exist in both forms (two accounts made before
-    // emails were normalised), the one stored exactly as asked wins.
-    const matching = rows.filter((candidate) => normalizeEmail(String(candidate.email)) === email)
-    const row = matching.find((candidate) => candidate.email === email) ?? matching[0]
-    // An unknown user, or one whose stored hash cannot be checked, costs one
-    // password check all the same.
-    if (row === undefined || !isPasswordHash(row[HASH])) {
-      await verifyPassword(password, await timingDummyHash())
-      return null
-    }
-    const { [HASH]: hash, ...selected } = row
-    if (!await verifyPassword(password, hash as string)) return null
-    const user = users.toUser(selected)
-    if (!isActiveUser(user)) return null
-    return user as User
   }
 }

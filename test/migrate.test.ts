@@ -6,7 +6,7 @@ import Database from 'better-sqlite3'
 import Fastify from 'fastify'
 import accessTokens, { migrate, MIGRATIONS_TABLE, createUser } from '../index.js'
 import { drivers, openDatabase, type TestDriver, type TestDatabase, FAMILY } from './helpers/databases.js'
-import type { DialectName } from '../lib/dialects/types.js'
+import type { DialectName, DrizzleDatabase } from '../lib/dialects/types.js'
 import { buildApp, bearer, PASSWORD } from './helpers/app.js'
 
 const TABLES: Record<DialectName, string> = {
@@ -74,7 +74,8 @@ t.test('migrate of something that is not a Drizzle database rejects with a TypeE
   const raw = new Database(':memory:')
   t.teardown(() => raw.close())
   for (const value of [undefined, null, 'app.db', 42, {}, raw]) {
-    const result = migrate(value)
+    // What an untyped caller might pass.
+    const result = migrate(value as DrizzleDatabase)
     t.ok(result instanceof Promise, 'still a Promise')
     await t.rejects(result, TypeError)
   }

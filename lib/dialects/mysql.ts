@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { and, desc, eq, is, sql } from 'drizzle-orm'
 import { MySqlTable } from 'drizzle-orm/mysql-core'
-import { driverError, type Dialect, type AnyDatabase, type AnyTable, type Driver, type TokenInsert } from './types.js'
+import { driverError, type Dialect, type DrizzleTable, type AnyDatabase, type Driver, type TokenInsert } from './types.js'
 import { users, accessTokens } from '../schema/mysql.js'
 import { deleteAllBut } from './trim.js'
 import { retry } from './retry.js'
@@ -75,7 +75,7 @@ export function mysqlDialect (db: AnyDatabase, driver: Driver): Dialect {
     isUniqueViolation (error: unknown) {
       return driverError(error).code === 'ER_DUP_ENTRY'
     },
-    ownsTable (table: AnyTable) {
+    ownsTable (table: DrizzleTable) {
       return is(table, MySqlTable)
     },
     defaults: { userTable: users, tokenTable: accessTokens },

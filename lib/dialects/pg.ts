@@ -1,6 +1,6 @@
 import { is, sql } from 'drizzle-orm'
 import { PgTable } from 'drizzle-orm/pg-core'
-import { driverError, type Dialect, type AnyDatabase, type AnyTable, type Driver, type TokenInsert } from './types.js'
+import { driverError, type Dialect, type DrizzleTable, type AnyDatabase, type Driver, type TokenInsert } from './types.js'
 import { users, accessTokens } from '../schema/pg.js'
 import { countedTokens, deleteAllBut, newestOthers } from './trim.js'
 
@@ -36,7 +36,7 @@ export function pgDialect (db: AnyDatabase, driver: Driver): Dialect {
     isUniqueViolation (error: unknown) {
       return driverError(error).code === '23505'
     },
-    ownsTable (table: AnyTable) {
+    ownsTable (table: DrizzleTable) {
       return is(table, PgTable)
     },
     defaults: { userTable: users, tokenTable: accessTokens },

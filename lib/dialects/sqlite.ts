@@ -1,6 +1,6 @@
 import { eq, is } from 'drizzle-orm'
 import { SQLiteTable } from 'drizzle-orm/sqlite-core'
-import { driverError, type Dialect, type AnyDatabase, type AnyQuery, type AnyTable, type Driver, type TokenInsert } from './types.js'
+import { driverError, type Dialect, type DrizzleTable, type AnyDatabase, type AnyQuery, type Driver, type TokenInsert } from './types.js'
 import { users, accessTokens } from '../schema/sqlite.js'
 import { deleteAllBut, newestOthers, refuseOverLimit } from './trim.js'
 
@@ -42,7 +42,7 @@ export function sqliteDialect (db: AnyDatabase, driver: Driver): Dialect {
       return found.length > 0
     },
     isUniqueViolation,
-    ownsTable (table: AnyTable) {
+    ownsTable (table: DrizzleTable) {
       return is(table, SQLiteTable)
     },
     defaults: { userTable: users, tokenTable: accessTokens },

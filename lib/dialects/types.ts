@@ -1,38 +1,7 @@
-import type { Column, SQL, Table } from 'drizzle-orm'
-import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
-import type { LibSQLDatabase } from 'drizzle-orm/libsql'
-import type { NodePgDatabase } from 'drizzle-orm/node-postgres'
-import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
-import type { PgliteDatabase } from 'drizzle-orm/pglite'
-import type { MySql2Database } from 'drizzle-orm/mysql2'
+import type { Column, SQL } from 'drizzle-orm'
+import type { DrizzleTable } from '../types.js'
 
-/**
- * A Drizzle database class with the widest schema argument its version
- * admits: Drizzle 0.45 constrains the argument to tables
- * (`Record<string, unknown>`), 1.x to relations (`AnyRelations`), and no one
- * type satisfies both. `InstanceType` of a generic class instantiates its
- * parameter with that constraint, on either version, so a database built
- * with any schema of the installed Drizzle is one.
- */
-type WithAnySchema<Class extends abstract new (...args: never[]) => unknown> = InstanceType<Class>
-
-/**
- * A Drizzle database the plugin can use, as `drizzle({ client })` builds it,
- * by driver: the same names in Drizzle 0.45 and 1.x, with any schema. The
- * driver's own connection is not one, nor is a transaction. (node:sqlite, in
- * Drizzle 1.x only, has no type that 0.45 could name: pass it
- * `as DrizzleDatabase`.)
- */
-export type DrizzleDatabase =
-  | WithAnySchema<typeof BetterSQLite3Database>
-  | WithAnySchema<typeof LibSQLDatabase>
-  | WithAnySchema<typeof NodePgDatabase>
-  | WithAnySchema<typeof PostgresJsDatabase>
-  | WithAnySchema<typeof PgliteDatabase>
-  | WithAnySchema<typeof MySql2Database>
-
-/** A Drizzle table of any dialect, as the options take it; its dialect is checked at registration. */
-export type DrizzleTable = Table
+export type { DrizzleDatabase, DrizzleTable } from '../types.js'
 
 /** A database family: it decides the SQL (types, locks, upserts, errors). */
 export type DialectName = 'sqlite' | 'pg' | 'mysql'
@@ -52,15 +21,12 @@ export type AnyDatabase = any
 /** A query builder of any dialect, not yet run. */
 export type AnyQuery = any
 
-/** A Drizzle table of any dialect. */
-export type AnyTable = any
-
 /** A prepared select: values for its placeholders in, rows out (synchronously on synchronous drivers). */
 export type Select<Row> = (values: Record<string, unknown>) => Row[] | Promise<Row[]>
 
 /** What `insertToken` needs to know of the token table. */
 export interface TokenInsert {
-  table: AnyTable
+  table: DrizzleTable
   token: Column
   userId: Column
   createdAt: Column
@@ -135,9 +101,9 @@ export interface Dialect {
   /** Whether an error is a unique-key violation (createUser: a taken email). */
   isUniqueViolation(error: unknown): boolean
   /** Whether a Drizzle table belongs to this dialect. */
-  ownsTable(table: AnyTable): boolean
+  ownsTable(table: DrizzleTable): boolean
   /** The default `user` and `access_token` tables of this dialect. */
-  readonly defaults: { userTable: AnyTable, tokenTable: AnyTable }
+  readonly defaults: { userTable: DrizzleTable, tokenTable: DrizzleTable }
   /** Applies a drizzle-kit migrations folder, recording it in `migrationsTable`. */
   migrate(migrationsFolder: string, migrationsTable: string): Promise<void>
 }

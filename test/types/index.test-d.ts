@@ -243,6 +243,14 @@ const caught: unknown = unauthorized
 if (caught instanceof errors.FORBIDDEN) assertType<typeof caught.code, 'FORBIDDEN'>()
 // @ts-expect-error no such error
 String(errors.NOT_AN_ERROR)
+// A constructor takes what its message has placeholders for.
+// @ts-expect-error UNAUTHORIZED's message has nothing to fill in
+String(new errors.UNAUTHORIZED('why'))
+String(new errors.INVALID_OPTION('cookie', 'must be an object'))
+// @ts-expect-error INVALID_OPTION takes the option's name and the problem, as strings
+String(new errors.INVALID_OPTION(1))
+// @ts-expect-error migrate takes a Drizzle database
+migrate(new Database(':memory:'))
 app.setErrorHandler((error, _request, reply) => {
   if (error instanceof errors.TOKEN_STORE_UNAVAILABLE) return reply.code(503).send({ retry: true })
   return reply.send(error)
