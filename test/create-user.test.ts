@@ -83,8 +83,8 @@ t.test('the built-in authenticate runs scrypt for unknown emails as for known on
     return (realCrypto.scrypt as (...args: unknown[]) => void)(...args)
   }
   const password = await t.mockImport<typeof import('../lib/password.js')>('../lib/password.js', { 'node:crypto': { ...realCrypto, scrypt } })
-  const users = await t.mockImport<typeof import('../lib/users.js')>('../lib/users.js', { '../lib/password.js': password })
-  const { accessTokensPlugin } = await t.mockImport<typeof import('../lib/plugin.js')>('../lib/plugin.js', { '../lib/users.js': users })
+  const login = await t.mockImport<typeof import('../lib/login.js')>('../lib/login.js', { '../lib/password.js': password })
+  const { accessTokensPlugin } = await t.mockImport<typeof import('../lib/plugin.js')>('../lib/plugin.js', { '../lib/login.js': login })
 
   const tdb = await openDatabase('better-sqlite3')
   t.teardown(() => tdb.close())
