@@ -129,13 +129,25 @@ for (const driver of ['sqlite', 'pg', 'mysql'] as const) {
 }
 
 t.test('user_id converts values exactly as the referenced column does', async (t) => {
-  // node-postgres returns bigint as a string; a bigserial in number mode maps it.
-  const pgTokens = pgSchema.defineAccessTokenTable(pgTable('u', { id: bigserial('id', { mode: 'number' }).primaryKey() }).id)
-  t.equal(pgTokens.userId.mapFromDriverValue('42'), 42)
-  const bigId = pgTable('u', { id: pgBigint('id', { mode: 'bigint' }).primaryKey() }).id
-  const bigTokens = pgSchema.defineAccessTokenTable(bigId)
-  t.equal(bigTokens.userId.mapFromDriverValue('9007199254740993'), 9007199254740993n)
-  t.equal(bigTokens.userId.mapToDriverValue(9007199254740993n), bigId.mapToDriverValue(9007199254740993n))
+  // Drizzle 0.45 converts in the column's mapFromDriverValue and
+  // mapToDriverValue (node-postgres returns bigint as a string: a bigserial in
+  // number mode maps it to a number, a bigint in bigint mode to a BigInt);
+  // Drizzle 1.x in the driver, by the column's codec. user_id has both.
+  const ids = [
+    pgTable('u', { id: bigserial('id', { mode: 'number' }).primaryKey() }).id,
+    pgTable('u', { id: pgBigint('id', { mode: 'bigint' }).primaryKey() }).id,
+    pgTable('u', { id: pgSerial('id').primaryKey() }).id
+  ]
+  for (const id of ids) {
+    const userId: any = pgSchema.defineAccessTokenTable(id).userId
+    t.equal(userId.mapFromDriverValue('9007199254740993'), id.mapFromDriverValue('9007199254740993'), `${id.getSQLType()}: from the driver`)
+    t.equal(userId.mapToDriverValue(9007199254740993n), id.mapToDriverValue(9007199254740993n), `${id.getSQLType()}: to the driver`)
+    t.equal(userId.codec, (id as any).codec, `${id.getSQLType()}: the driver's conversions (Drizzle 1.x)`)
+  }
+  const mysqlId = mysqlTable('u', { id: mysqlSerial('id').primaryKey() }).id
+  const mysqlUserId: any = mysqlSchema.defineAccessTokenTable(mysqlId).userId
+  t.equal(mysqlUserId.mapFromDriverValue('42'), mysqlId.mapFromDriverValue('42'))
+  t.equal(mysqlUserId.codec, (mysqlId as any).codec)
   // A custom id type keeps its own conversions.
   const hexId = sqliteCustom<{ data: number, driverData: string }>({
     dataType: () => 'text',

@@ -5,10 +5,19 @@
 // file passes its dialect's map of them.
 export type AutoIncrementTypes = Record<string, string>
 
+/**
+ * Drizzle 1.x's name for the conversions a driver applies to a column's values
+ * ('bigserial:number', 'serial'...). Each dialect has its own list of names,
+ * and Drizzle 0.45 none, so no one type describes it.
+ */
+type CodecName = any
+
 export interface ReferencedColumn {
   getSQLType(): string
   mapToDriverValue(value: unknown): unknown
   mapFromDriverValue(value: unknown): unknown
+  /** Drizzle 1.x only; see sameValuesAs. */
+  codec?: CodecName
 }
 
 /** The SQL type a column referencing `column` must have. */
@@ -17,17 +26,28 @@ export function referencingSqlType (column: ReferencedColumn, autoIncrement: Aut
   return Object.hasOwn(autoIncrement, type) ? autoIncrement[type] : type
 }
 
-/** customType hooks that convert values exactly as the referenced column does. */
+/**
+ * customType parameters that convert values exactly as the referenced column
+ * does. Drizzle 0.45 converts in the column's mapFromDriverValue and
+ * mapToDriverValue. Drizzle 1.x moved the conversions that depend on the
+ * driver into the driver, which picks them by the column's codec: its
+ * bigserial and bigint columns have no mapFromDriverValue of their own, and
+ * node-postgres' string '42' becomes 42 only through the codec
+ * 'bigserial:number'. So the codec is passed on too; Drizzle 0.45 has none
+ * (undefined here) and its customType ignores the parameter.
+ */
 export function sameValuesAs (column: ReferencedColumn, autoIncrement: AutoIncrementTypes): {
   dataType: () => string
   toDriver: (value: unknown) => unknown
   fromDriver: (value: unknown) => unknown
+  codec: CodecName
 } {
   const sqlType = referencingSqlType(column, autoIncrement)
   return {
     dataType: () => sqlType,
     toDriver: (value) => column.mapToDriverValue(value),
-    fromDriver: (value) => column.mapFromDriverValue(value)
+    fromDriver: (value) => column.mapFromDriverValue(value),
+    codec: column.codec
   }
 }
 
