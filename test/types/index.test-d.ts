@@ -83,11 +83,6 @@ const memberTokens = defineAccessTokenTable(members.id, { name: 'member_token' }
 assertType<typeof memberTokens.$inferSelect.userId, number>()
 assertType<typeof sqliteTokens.$inferSelect.userId, string>()
 app.register(accessTokens, { database: db, users: members, tokens: memberTokens })
-// A database built with the application's schema, on each dialect (Drizzle
-// 0.45's `schema`; test/types/drizzle1.test-d.ts has 1.x's `relations`).
-app.register(accessTokens, { database: drizzle({ client: new Database(':memory:'), schema: { members, memberTokens } }), users: members, tokens: memberTokens })
-app.register(accessTokens, { database: drizzlePg({ client: new pg.Pool(), schema: { pgUsers, pgTokens } }) })
-app.register(accessTokens, { database: drizzleMysql({ client: mysql.createPool({ uri: 'mysql://localhost/app' }), schema: { mysqlUsers, mysqlTokens }, mode: 'default' }) })
 // Your own authenticate and getUser instead of a user table: until a user
 // type is declared (see user.test-d.ts), any object with an id will do.
 assertType<ProvidedUser, { id: unknown }>()
