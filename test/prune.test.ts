@@ -49,7 +49,9 @@ for (const driver of drivers) {
 
     counting.reset()
     t.equal(await app.accessTokens.pruneExpired(), expired.length, 'returns how many rows it deleted')
-    t.ok(counting.counts.delete > 1, `in more than one statement (${counting.counts.delete})`)
+    // Where a revocation log is written, each batch is a transaction whose delete runs on the transaction.
+    const statements = counting.counts.delete + counting.counts.transaction
+    t.ok(statements > 1, `in more than one statement (${statements})`)
     t.same((await tokenRows(tdb)).sort(byToken), live.sort(byToken), 'live rows are untouched')
     t.equal(await app.accessTokens.pruneExpired(), 0, 'nothing left to prune')
   })
