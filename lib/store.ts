@@ -165,8 +165,8 @@ export class TokenStore<User = unknown> {
         counted: this.#logins,
         // Tokens evicted by the limit are revoked like any other, for every
         // instance, in the insert's transaction.
-        publish: publisher === null ? null : (tx, digests) => publisher.within(tx, tokensEvent(digests)),
-        publishSelected: publisher === null ? null : (tx, evicted) => publisher.selected(tx, evicted)
+        publish: publisher?.within === undefined ? null : (tx, digests) => publisher.within!(tx, tokensEvent(digests)),
+        publishSelected: publisher?.selected === undefined ? null : (tx, evicted) => publisher.selected!(tx, evicted)
       }))
     } finally {
       // maxTokensPerUser: the insert may have deleted the user's oldest

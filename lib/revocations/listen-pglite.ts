@@ -32,18 +32,6 @@ export function pgliteListen (client: any): Listen | null {
     }
     return {
       inProcess: true,
-      async notify (channel, payload) {
-        try {
-          await client.query('select pg_notify($1, $2)', [channel, payload])
-        } catch (error) {
-          // A database closed or broken: the receiver hears it as a loss.
-          if (!over) {
-            over = true
-            handlers.lost(error)
-          }
-          throw error
-        }
-      },
       async close () {
         over = true
         if (client.closed === true) return

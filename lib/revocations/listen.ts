@@ -9,17 +9,26 @@ export interface ListenHandlers {
   lost(error: unknown): void
 }
 
-export interface Listening {
-  /**
-   * The database runs in this process and hands notifications to the
-   * listeners itself (PGlite): the channel is live while the database is
-   * open, and needs no heartbeat.
-   */
-  readonly inProcess?: boolean
-  /** Sends a notification through this very connection. */
+/** A listening connection to a server (node-postgres, postgres.js). */
+export interface ConnectionListening {
+  readonly inProcess?: false
+  /** Sends a notification through this very connection: the heartbeat. */
   notify(channel: string, payload: string): Promise<void>
   /** Ends the connection, at once if it does not answer. */
   close(): Promise<void>
 }
+
+/**
+ * The database runs in this process and hands notifications to the
+ * listeners itself (PGlite): the channel is live while the database is
+ * open, and needs no heartbeat.
+ */
+export interface InProcessListening {
+  readonly inProcess: true
+  /** Stops listening. */
+  close(): Promise<void>
+}
+
+export type Listening = ConnectionListening | InProcessListening
 
 export type Listen = (channels: string[], handlers: ListenHandlers) => Promise<Listening>

@@ -30,9 +30,6 @@ export function sqliteLogPublisher (db: AnyDatabase, log: LogTable, driver: Driv
     async publish (event: RevocationEvent) {
       await driver.write(db.insert(log).values(logRow(event)))
     },
-    within (tx: AnyDatabase, event: RevocationEvent) {
-      return tx.insert(log).values(logRow(event))
-    },
     selected (tx: AnyDatabase, evicted: AnyQuery) {
       // One row naming every evicted token (column "token" of `evicted`),
       // none when there is none.
@@ -60,9 +57,6 @@ export function mysqlLogPublisher (db: AnyDatabase, log: LogTable, driver: Drive
     },
     within (tx: AnyDatabase, event: RevocationEvent) {
       return tx.insert(log).values(logRow(event))
-    },
-    selected () {
-      return null
     }
   }
 }

@@ -36,13 +36,6 @@ export function memoryPublisher (db: AnyDatabase, driver: Driver): Publisher {
     async publish (event: RevocationEvent) {
       send(client, event)
     },
-    within (_tx: AnyDatabase, event: RevocationEvent) {
-      send(client, event)
-      return null
-    },
-    selected () {
-      return null
-    },
     // After the commit, as the evicting instance drops the user's entries
     // from its own cache: a lookup that read an evicted row meanwhile
     // cannot cache it again (the generation moved).

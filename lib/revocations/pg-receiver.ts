@@ -64,8 +64,9 @@ export class PgReceiver implements Receiver {
     this.#firstBeat = null
   }
 
+  // Called by start() and by the retry timer of #lost, which close() clears:
+  // never while a connection is open or being opened.
   async #connect (): Promise<void> {
-    if (this.#closed || this.#connecting !== null || this.#listening !== null) return
     this.#connecting = this.#open()
     await this.#connecting
     this.#connecting = null
@@ -88,7 +89,7 @@ export class PgReceiver implements Receiver {
     }
     this.#listening = listening
     this.#failures = 0
-    this.#ping()
+    this.#ping(listening)
   }
 
   #message (channel: string, payload: string): void {
@@ -104,9 +105,7 @@ export class PgReceiver implements Receiver {
     }
   }
 
-  #ping (): void {
-    const listening = this.#listening
-    if (listening === null) return
+  #ping (listening: Listening): void {
     if (listening.inProcess === true) {
       this.#liveness.confirm(performance.now())
       this.#firstBeat?.()
@@ -123,12 +122,13 @@ export class PgReceiver implements Receiver {
     // lost while the database is open: the first ping after opening
     // confirmed the channel, and a late timer (a busy event loop) must not
     // count as a lapse that empties the cache.
-    if (this.#listening?.inProcess === true) return
+    const listening = this.#listening
+    if (listening?.inProcess === true) return
     this.#liveness.check()
-    if (this.#listening === null) return
+    if (listening === null) return
     const pending = this.#pending
     if (pending === null) {
-      this.#ping()
+      this.#ping(listening)
     } else if (performance.now() - pending.sentAt > STALL_MS) {
       this.#lost(new Error(`the listening connection did not answer for ${STALL_MS} ms`))
     }

@@ -37,9 +37,6 @@ export function pgPublisher (db: AnyDatabase): Publisher {
     },
     within (tx: AnyDatabase, event: RevocationEvent) {
       return tx.execute(notify(event))
-    },
-    selected () {
-      return null
     }
   }
 }

@@ -16,18 +16,18 @@ export interface Publisher {
   /** Publishes an event that deletes nothing (invalidateUser). */
   publish(event: RevocationEvent): Promise<void>
   /**
-   * The statement that publishes `event` inside the transaction `tx` of a
-   * dialect (the evictions of maxTokensPerUser); the dialect runs it as it
-   * runs its other statements.
+   * PostgreSQL and MySQL: the statement that publishes `event` inside the
+   * transaction `tx` (the evictions of maxTokensPerUser); the dialect runs
+   * it as it runs its other statements.
    */
-  within(tx: AnyDatabase, event: RevocationEvent): AnyQuery | null
+  within?(tx: AnyDatabase, event: RevocationEvent): AnyQuery
   /**
    * SQLite: the statement that publishes the revocation of the tokens the
    * select `evicted` names, run just before they are deleted, among
-   * statements that read no answer in between; null: published otherwise
-   * (`evicted`).
+   * statements that read no answer in between. Without either, evictions
+   * are published by `evicted`.
    */
-  selected(tx: AnyDatabase, evicted: AnyQuery): AnyQuery | null
+  selected?(tx: AnyDatabase, evicted: AnyQuery): AnyQuery
   /**
    * Called once an insert evicted some of the user's tokens by
    * maxTokensPerUser, for a publisher that publishes no statement (the

@@ -24,8 +24,8 @@ export const libsql: Driver = {
   async atomically (db, build) {
     // The batch's first statement writes, so the write lock is taken before
     // anything is counted, as with BEGIN IMMEDIATE.
-    const results: Array<{ rowsAffected?: number }> = await db.batch(build(db))
-    return results.map((result) => Number(result?.rowsAffected ?? 0))
+    const results: Array<{ rowsAffected: number }> = await db.batch(build(db))
+    return results.map((result) => result.rowsAffected)
   },
   migrate: (db, folder, table) => migrateWith('libsql', db, folder, table)
 }
