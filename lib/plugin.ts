@@ -5,6 +5,8 @@ import { resolveOptions, type AccessTokensOptions } from './options.js'
 import { dialectOf, SUPPORTED, withStoreTimeout } from './dialects/index.js'
 import { resolveTokenTable, resolveUserTable } from './tables.js'
 import { TokenStore } from './store.js'
+import { VerifiedCache } from './cache.js'
+import { setUpRevocations } from './revocations/index.js'
 import { createTransport } from './transport.js'
 import { checkRequireUserOptions, createGuards, type AuthHook, type RequireUserOptions } from './hooks.js'
 import { accessTokenRoutes } from './routes.js'
@@ -36,13 +38,17 @@ async function registerAccessTokens (app: FastifyInstance, opts: AccessTokensOpt
 
   // Everything below is done once: statements prepared, transports chosen.
   const dialect = await withStoreTimeout(given, options.storeTimeoutMs)
+  // Revocations reach every instance's cache (lib/revocations): every
+  // instance publishes, those with a cache listen.
+  const cache = options.cache === null ? null : new VerifiedCache(options.cache)
+  const revocations = await setUpRevocations(dialect, cache, app.log)
   const instance = ++instances
   let store: TokenStore
   let authenticate: NonNullable<typeof options.authenticate>
   try {
     // The store reads its settings from the resolved options, with the
-    // database, tables and logger as registration found them.
-    store = new TokenStore({ ...options, dialect, tokens, users, log: app.log }, `access_tokens_lookup_${instance}`)
+    // database, tables, cache and logger as registration set them up.
+    store = new TokenStore({ ...options, dialect, tokens, users, cache, publisher: revocations.publisher, log: app.log }, `access_tokens_lookup_${instance}`)
     authenticate = options.authenticate ?? defaultAuthenticate(dialect, users!, `access_tokens_login_${instance}`)
   } catch (error) {
     // SQLite prepares at once, so a database without the tables fails here.
@@ -72,7 +78,8 @@ async function registerAccessTokens (app: FastifyInstance, opts: AccessTokensOpt
     revokeSession: (id) => store.revokeSession(id),
     revokeAll: (userId, revokeOptions) => store.revokeAll(userId, revokeOptions),
     list: (userId) => store.list(userId),
-    pruneExpired: () => store.pruneExpired()
+    pruneExpired: () => store.pruneExpired(),
+    invalidateUser: (userId) => store.invalidateUser(userId)
   }
   app.decorate('accessTokens', api)
   app.decorate('authenticate', requireUser())
@@ -148,6 +155,14 @@ async function registerAccessTokens (app: FastifyInstance, opts: AccessTokensOpt
       authenticate,
       security: openapi.security,
       routeConfig: openapi.routeConfig
+    })
+  }
+
+  const receiver = revocations.receiver
+  if (receiver !== null) {
+    await receiver.start()
+    app.addHook('onClose', async function stopReceivingRevocations () {
+      await receiver.close()
     })
   }
 

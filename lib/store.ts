@@ -5,7 +5,8 @@ import type { Dialect } from './dialects/types.js'
 import type { TokenTable, UserTable } from './tables.js'
 import { generateApiKey, generateToken, hashToken, isApiKey, isTokenShaped } from './token.js'
 import { API_KEY, LOGIN, expiryOf, isLive, sessionOf, type Lifetimes, type Session, type TokenRow } from './session.js'
-import { VerifiedCache, type Verified } from './cache.js'
+import type { VerifiedCache, Verified } from './cache.js'
+import { tokensEvent, type Publisher, type RevocationEvent } from './revocations/index.js'
 import { API_KEY_LIMIT_REACHED, INVALID_LIFETIME, INVALID_NAME, INVALID_SCOPE, storeUnavailable } from './errors.js'
 import { isScopeToken, MAX_SCOPES, type ResolvedApiKeys } from './scopes.js'
 import type { ApiKeyRequest, IssueMetadata } from './types.js'
@@ -35,7 +36,9 @@ export interface StoreConfig<User> {
   lifetimeSeconds: number | null
   idleTimeoutSeconds: number | null
   maxTokensPerUser: number | null
-  cache: { ttlSeconds: number, max: number } | null
+  cache: VerifiedCache | null
+  /** Where revocations are published for every instance; null: nowhere (plain deletes). */
+  publisher: Publisher | null
   /** API keys; null when off. */
   apiKeys: ResolvedApiKeys | null
   log: FastifyBaseLogger
@@ -75,6 +78,7 @@ export class TokenStore<User = unknown> {
   readonly #keep: number | null
   readonly #touchIntervalMs: number
   readonly #cache: VerifiedCache | null
+  readonly #publisher: Publisher | null
   readonly #log: FastifyBaseLogger
   readonly #apiKeys: ResolvedApiKeys | null
   /** The owner's rows that are logins (everything, in a table without API-key columns). */
@@ -99,7 +103,8 @@ export class TokenStore<User = unknown> {
     this.#touchIntervalMs = config.idleTimeoutSeconds === null
       ? TOUCH_INTERVAL_MS
       : Math.min(TOUCH_INTERVAL_MS, config.idleTimeoutSeconds * 500)
-    this.#cache = config.cache === null ? null : new VerifiedCache(config.cache)
+    this.#cache = config.cache
+    this.#publisher = config.publisher
     this.#log = config.log
     this.#apiKeys = config.apiKeys
     const kind = config.tokens.apiKeys?.kind
@@ -145,6 +150,7 @@ export class TokenStore<User = unknown> {
     if (keys.userAgent !== null) values[keys.userAgent] = row.userAgent
     if (keys.ip !== null) values[keys.ip] = row.ip
     if (keys.kind !== null) values[keys.kind] = LOGIN
+    const publisher = this.#publisher
     try {
       await guarded(() => this.#dialect.insertToken({
         table: this.#tokens.table,
@@ -156,7 +162,11 @@ export class TokenStore<User = unknown> {
         ownerId: userId,
         keep: this.#keep,
         // maxTokensPerUser is about logins: API keys neither count nor go.
-        counted: this.#logins
+        counted: this.#logins,
+        // Tokens evicted by the limit are revoked like any other, for every
+        // instance, in the insert's transaction.
+        publish: publisher?.within === undefined ? null : (tx, digests) => publisher.within!(tx, tokensEvent(digests)),
+        publishSelected: publisher?.selected === undefined ? null : (tx, evicted) => publisher.selected!(tx, evicted)
       }))
     } finally {
       // maxTokensPerUser: the insert may have deleted the user's oldest
@@ -164,7 +174,10 @@ export class TokenStore<User = unknown> {
       // user goes: an evicted one must not live on here for ttlSeconds.
       // After the insert, so a lookup that read an evicted row meanwhile
       // cannot cache it again.
-      if (this.#keep !== null) this.#cache?.deleteUser(userId)
+      if (this.#keep !== null) {
+        this.#cache?.deleteUser(userId)
+        publisher?.evicted?.(userId)
+      }
     }
     return { token, session: sessionOf(row, this.#lifetimes) }
   }
@@ -328,7 +341,7 @@ export class TokenStore<User = unknown> {
     // Anything that is not a digest names no session: no query for it.
     if (typeof id !== 'string' || !isTokenShaped(id)) return false
     try {
-      return await this.#write(and(eq(this.#tokens.token, id), owner)!) > 0
+      return await this.#revokeWhere(and(eq(this.#tokens.token, id), owner)!, tokensEvent([id])) > 0
     } finally {
       // After the delete: a lookup that read the row before it cannot cache it again.
       this.#cache?.delete(id)
@@ -347,7 +360,7 @@ export class TokenStore<User = unknown> {
     const ofKind = kind === undefined ? undefined : kind === LOGIN ? this.#logins : this.#keys
     const ofUser = and(eq(this.#tokens.userId, userId), ofKind)!
     try {
-      return await this.#write(except === undefined ? ofUser : and(ofUser, ne(this.#tokens.token, except))!)
+      return await this.#revokeWhere(except === undefined ? ofUser : and(ofUser, ne(this.#tokens.token, except))!, { all: true })
     } finally {
       // The database may match ids the cache would not ('5' and 5, a UUID in
       // capitals): a rare call, so every entry goes.
@@ -385,7 +398,8 @@ export class TokenStore<User = unknown> {
         .from(this.#tokens.table).where(expired).limit(PRUNE_BATCH)))
       if (batch.length === 0) break
       // Still expired when deleted: a row used meanwhile (idle timeout) stays.
-      deleted += await this.#write(and(inArray(this.#tokens.token, batch.map((row) => row.token)), expired)!)
+      const digests = batch.map((row) => row.token)
+      deleted += await this.#revokeWhere(and(inArray(this.#tokens.token, digests), expired)!, tokensEvent(digests))
       if (batch.length < PRUNE_BATCH) break
       await yieldToEventLoop()
     }
@@ -409,8 +423,23 @@ export class TokenStore<User = unknown> {
     return logins === undefined ? keys : keys === undefined ? logins : or(logins, keys)
   }
 
-  async #write (where: SQL): Promise<number> {
+  /**
+   * Tells every instance's cache that a user changed: their cached entries
+   * go (all entries, as only the database knows which ids are the user's).
+   */
+  async invalidateUser (userId: unknown): Promise<void> {
+    if (userId === null || userId === undefined) throw new TypeError('invalidateUser() needs a user id')
+    try {
+      if (this.#publisher !== null) await guarded(() => this.#publisher!.publish({ all: true }))
+    } finally {
+      this.#cache?.clear()
+    }
+  }
+
+  /** Deletes token rows and publishes the revocation in the same transaction. */
+  async #revokeWhere (where: SQL, event: RevocationEvent): Promise<number> {
     const { db } = this.#dialect
+    if (this.#publisher !== null) return guarded(() => this.#publisher!.revoke(this.#tokens.table, where, event))
     return guarded(() => this.#dialect.write(db.delete(this.#tokens.table).where(where)))
   }
 }

@@ -151,6 +151,12 @@ export interface AccessTokensApi {
   revokeAll(userId: unknown, options?: { except?: string, kind?: 'session' | 'api-key' }): Promise<number>
   list(userId: unknown): Promise<Session[]>
   pruneExpired(): Promise<number>
+  /**
+   * Drops the user's entries from the cache of every instance (see "The
+   * cache across instances" in the README); call it after changing or
+   * deleting a user behind the plugin's back.
+   */
+  invalidateUser(userId: unknown): Promise<void>
 }
 
 declare module 'fastify' {

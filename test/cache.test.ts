@@ -1,6 +1,6 @@
 import t from 'tap'
 import { eq } from 'drizzle-orm'
-import { drivers, openDatabase } from './helpers/databases.js'
+import { drivers, openDatabase, type TestDriver } from './helpers/databases.js'
 import { buildApp, bearer, status, type TestApp } from './helpers/app.js'
 import { controlClock } from './helpers/controlled-clock.js'
 import { insertTokenRows, rowOf } from './helpers/token-rows.js'
@@ -10,6 +10,30 @@ import { hashToken } from '../index.js'
 async function deleteRow (built: Pick<TestApp, 'tdb'>, token: string): Promise<void> {
   const { accessTokens } = built.tdb.schema
   await built.tdb.db.delete(accessTokens).where(eq(accessTokens.token, hashToken(token)))
+}
+
+/**
+ * The bound of each driver: an in-memory SQLite database in one process,
+ * PostgreSQL's notifications, the polled log of SQLite files and MySQL.
+ */
+const BOUNDS: Record<TestDriver, number> = {
+  'better-sqlite3': 0,
+  'node-sqlite': 0,
+  libsql: 1000,
+  'node-postgres': 100,
+  'postgres-js': 100,
+  pglite: 100,
+  mysql2: 1000
+}
+
+/** Whether the token is refused (401) by `app` before `ms` have passed. */
+async function refusedWithin (app: TestApp['app'], token: string, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    if (await status(app, token) === 401) return true
+    if (Date.now() >= deadline) return false
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
 }
 
 for (const driver of drivers) {
@@ -68,27 +92,24 @@ for (const driver of drivers) {
     t.equal(await status(app, kept), 200)
   })
 
-  t.test(`${driver}: another instance accepts a revoked token until its entry goes stale`, async (t) => {
-    const clock = controlClock(t)
-    const first = await buildApp(t, { driver, plugin: { cache: { ttlSeconds: 10, max: 100 } }, users: ['a@example.com'] })
-    const second = await buildApp(t, { driver, tdb: first.tdb, plugin: { cache: { ttlSeconds: 10, max: 100 } } })
+  t.test(`${driver}: another instance refuses a revoked token within the bound, its entry still fresh`, async (t) => {
+    const first = await buildApp(t, { driver, plugin: { cache: { ttlSeconds: 60, max: 100 } }, users: ['a@example.com'] })
+    const second = await buildApp(t, { driver, tdb: first.tdb, plugin: { cache: { ttlSeconds: 60, max: 100 } } })
     const token = await first.login('a@example.com')
     const other = await first.login('a@example.com')
-    const cachedAt = clock.advance(1000)
     t.equal(await status(second.app, token), 200, 'a token issued by one instance works on the other')
     t.equal(await status(second.app, other), 200)
     t.equal(await status(first.app, token), 200)
 
     t.equal((await first.app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })).statusCode, 204)
-    await first.app.accessTokens.revokeAll(first.userIds[0])
+    const loggedOut = Date.now()
     t.equal(await status(first.app, token), 401, 'refused at once where it was revoked')
+    t.ok(await refusedWithin(second.app, token, BOUNDS[driver]), `refused by the other within ${BOUNDS[driver]} ms`)
+    t.ok(Date.now() - loggedOut <= BOUNDS[driver] + 50)
+
+    await first.app.accessTokens.revokeAll(first.userIds[0])
     t.equal(await status(first.app, other), 401)
-    clock.set(cachedAt + 10_000)
-    t.equal(await status(second.app, token), 200, 'the other instance still trusts its entry')
-    t.equal(await status(second.app, other), 200)
-    clock.set(cachedAt + 10_001)
-    t.equal(await status(second.app, token), 401, 'and refuses it once the entry is stale')
-    t.equal(await status(second.app, other), 401)
+    t.ok(await refusedWithin(second.app, other, BOUNDS[driver]), 'revokeAll reaches the other too')
   })
 
   t.test(`${driver}: user changes reach a cached token within ttlSeconds`, async (t) => {
@@ -199,8 +220,12 @@ for (const driver of drivers) {
       createdAt: new Date(now),
       lastUsedAt: new Date(now)
     })))
-    for (const secret of secrets) {
+    for (const [n, secret] of secrets.entries()) {
       if (await built.app.accessTokens.verify(secret) === null) throw new Error('a token did not verify')
+      // A driver that answers at once never yields to timers: let the
+      // revocation log be read, or the cache stops trusting its entries
+      // (and drops them when it trusts them again), as it must.
+      if (n % 20 === 0) await new Promise((resolve) => setImmediate(resolve))
     }
     const { accessTokens } = built.tdb.schema
     await built.tdb.db.delete(accessTokens)

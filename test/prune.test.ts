@@ -49,7 +49,9 @@ for (const driver of drivers) {
 
     counting.reset()
     t.equal(await app.accessTokens.pruneExpired(), expired.length, 'returns how many rows it deleted')
-    t.ok(counting.counts.delete > 1, `in more than one statement (${counting.counts.delete})`)
+    // Where a revocation log is written, each batch is a transaction whose delete runs on the transaction.
+    const statements = counting.counts.delete + counting.counts.transaction
+    t.ok(statements > 1, `in more than one statement (${statements})`)
     t.same((await tokenRows(tdb)).sort(byToken), live.sort(byToken), 'live rows are untouched')
     t.equal(await app.accessTokens.pruneExpired(), 0, 'nothing left to prune')
   })
@@ -110,9 +112,12 @@ for (const driver of drivers) {
     }
     t.same(await tokenRows(tdb), live)
 
+    // A prune may read more than once (where revocations are published, the
+    // deleted rows' owners too): what counts is that the timer starts one.
     await insertTokenRows(tdb, rows(userIds, 2, now, { created: 3601 * SECOND, lastUsed: null }))
+    const beforeSecond = counting.counts.select
     mock.timers.tick(30 * SECOND)
-    t.equal(counting.counts.select, 2, 'and again every interval')
+    t.ok(counting.counts.select > beforeSecond, 'and again every interval')
     for (let poll = 0; (await tokenRows(tdb)).length > 1; poll++) {
       if (poll === 100) throw new Error('the expired rows were never pruned')
       await sleep(20)
@@ -120,8 +125,9 @@ for (const driver of drivers) {
 
     await app.close()
     await insertTokenRows(tdb, rows(userIds, 2, now, { created: 3601 * SECOND, lastUsed: null }))
+    const closed = counting.counts.select
     mock.timers.tick(300 * SECOND)
-    t.equal(counting.counts.select, 2, 'no prune after close')
+    t.equal(counting.counts.select, closed, 'no prune after close')
     t.equal((await tokenRows(tdb)).length, 3)
   })
 }

@@ -62,7 +62,13 @@ export function mysqlDialect (db: AnyDatabase, driver: Driver): Dialect {
           await tx.insert(insert.table).values(insert.values)
           // MySQL refuses LIMIT inside IN (...): the rows to keep come from the
           // locked read above instead.
-          if (insert.atLimit !== 'refuse') await deleteAllBut(tx, insert, owned.slice(0, keep - 1).map((row) => row.token))
+          if (insert.atLimit !== 'refuse') {
+            await deleteAllBut(tx, insert, owned.slice(0, keep - 1).map((row) => row.token))
+            // No RETURNING here: the evicted are the locked rows not kept,
+            // which no other transaction could take meanwhile.
+            const evicted = owned.slice(keep - 1).map((row) => row.token)
+            if (evicted.length > 0) await insert.publish?.(tx, evicted)
+          }
           inserted = true
         } finally {
           // A named lock belongs to the connection, which goes back to the

@@ -28,7 +28,10 @@ export function pgDialect (db: AnyDatabase, driver: Driver): Dialect {
         await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`access-tokens:${String(insert.ownerId)}`}, 0))`)
         if (insert.atLimit === 'refuse' && (await countedTokens(tx, insert)).length >= insert.keep!) return
         await tx.insert(insert.table).values(insert.values)
-        if (insert.atLimit !== 'refuse') await deleteAllBut(tx, insert, newestOthers(tx, insert))
+        if (insert.atLimit !== 'refuse') {
+          const evicted: Array<{ token: string }> = await deleteAllBut(tx, insert, newestOthers(tx, insert)).returning({ token: insert.token })
+          if (evicted.length > 0) await insert.publish?.(tx, evicted.map((row) => row.token))
+        }
         inserted = true
       })
       return inserted

@@ -2,7 +2,7 @@ import { eq, is } from 'drizzle-orm'
 import { SQLiteTable } from 'drizzle-orm/sqlite-core'
 import { driverError, type Dialect, type DrizzleTable, type AnyDatabase, type AnyQuery, type Driver, type TokenInsert } from './types.js'
 import { users, accessTokens } from '../schema/sqlite.js'
-import { deleteAllBut, newestOthers, refuseOverLimit } from './trim.js'
+import { deleteAllBut, newestOthers, refuseOverLimit, selectAllBut } from './trim.js'
 
 /** better-sqlite3 and node:sqlite name the constraint; libSQL's result codes say the same. */
 const UNIQUE_VIOLATIONS = new Set<unknown>(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY'])
@@ -33,7 +33,12 @@ export function sqliteDialect (db: AnyDatabase, driver: Driver): Dialect {
       const statements = (tx: AnyDatabase): AnyQuery[] => {
         const insertRow = tx.insert(insert.table).values(insert.values)
         if (insert.keep === null) return [insertRow]
-        return [insertRow, insert.atLimit === 'refuse' ? refuseOverLimit(tx, insert) : deleteAllBut(tx, insert, newestOthers(tx, insert))]
+        if (insert.atLimit === 'refuse') return [insertRow, refuseOverLimit(tx, insert)]
+        // The revocation of the evicted is published from the very rows the
+        // delete takes, just before it, in the same transaction.
+        const trim = (): AnyQuery => deleteAllBut(tx, insert, newestOthers(tx, insert))
+        const publish = insert.publishSelected?.(tx, selectAllBut(tx, insert, newestOthers(tx, insert))) ?? null
+        return publish === null ? [insertRow, trim()] : [insertRow, publish, trim()]
       }
       await atomically(db, statements)
       if (insert.keep === null || insert.atLimit !== 'refuse') return true

@@ -1,4 +1,4 @@
-import { and, desc, eq, ne, notInArray, sql } from 'drizzle-orm'
+import { and, desc, eq, ne, notInArray, sql, type SQL } from 'drizzle-orm'
 import type { AnyDatabase, AnyQuery, TokenInsert } from './types.js'
 
 /**
@@ -13,15 +13,25 @@ export function newestOthers (db: AnyDatabase, insert: TokenInsert): AnyQuery {
     .limit((insert.keep as number) - 1)
 }
 
-/** The delete that removes every token of the owner but the new one and `kept`. */
-export function deleteAllBut (db: AnyDatabase, insert: TokenInsert, kept: AnyQuery): AnyQuery {
-  return db.delete(insert.table).where(and(
+/** Every token of the owner but the new one and `kept`. */
+function allBut (insert: TokenInsert, kept: AnyQuery | string[]): SQL {
+  return and(
     eq(insert.userId, insert.ownerId),
     ne(insert.token, insert.digest),
     insert.counted,
     // drizzle-orm's notInArray takes a subquery or a list of values.
     notInArray(insert.token, kept as string[])
-  ))
+  )!
+}
+
+/** The delete that removes every token of the owner but the new one and `kept`. */
+export function deleteAllBut (db: AnyDatabase, insert: TokenInsert, kept: AnyQuery): AnyQuery {
+  return db.delete(insert.table).where(allBut(insert, kept))
+}
+
+/** The tokens deleteAllBut would remove, in a column named `token` whatever the table names it. */
+export function selectAllBut (db: AnyDatabase, insert: TokenInsert, kept: AnyQuery): AnyQuery {
+  return db.select({ token: sql`${insert.token}`.as('token') }).from(insert.table).where(allBut(insert, kept))
 }
 
 /** Up to `keep` of the owner's counted tokens: as many as `keep` means the limit is reached. */

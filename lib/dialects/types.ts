@@ -44,6 +44,19 @@ export interface TokenInsert {
    * `keep` counted rows already, and insertToken answers false.
    */
   atLimit?: 'evict' | 'refuse'
+  /**
+   * The statement (or null) that publishes the revocation of the evicted
+   * tokens, run inside the insert's transaction when any were evicted
+   * (lib/revocations); null: nowhere to publish.
+   */
+  publish?: ((tx: AnyDatabase, digests: string[]) => AnyQuery | null) | null
+  /**
+   * SQLite: the statement (or null) that publishes the revocation of the
+   * rows `evicted` selects (their `token`), run just before they are
+   * deleted, among the statements the driver runs atomically without
+   * reading an answer in between; null: nowhere to publish.
+   */
+  publishSelected?: ((tx: AnyDatabase, evicted: AnyQuery) => AnyQuery | null) | null
 }
 
 /** How one driver runs what the family's SQL builds. */
@@ -71,9 +84,9 @@ export interface Driver {
   /**
    * SQLite only: runs the statements `build` makes, atomically, holding the
    * write lock from the start, so two processes sharing the file cannot both
-   * count the same rows.
+   * count the same rows. Returns how many rows each statement touched.
    */
-  atomically?(db: AnyDatabase, build: (tx: AnyDatabase) => AnyQuery[]): Promise<void>
+  atomically?(db: AnyDatabase, build: (tx: AnyDatabase) => AnyQuery[]): Promise<number[]>
   /** Applies a drizzle-kit migrations folder, recording it in `migrationsTable`. */
   migrate(db: AnyDatabase, migrationsFolder: string, migrationsTable: string): Promise<void>
 }

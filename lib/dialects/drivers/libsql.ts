@@ -24,7 +24,8 @@ export const libsql: Driver = {
   async atomically (db, build) {
     // The batch's first statement writes, so the write lock is taken before
     // anything is counted, as with BEGIN IMMEDIATE.
-    await db.batch(build(db))
+    const results: Array<{ rowsAffected: number }> = await db.batch(build(db))
+    return results.map((result) => result.rowsAffected)
   },
   migrate: (db, folder, table) => migrateWith('libsql', db, folder, table)
 }

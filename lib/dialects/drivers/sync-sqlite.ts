@@ -27,9 +27,8 @@ export function syncSqliteDriver (name: DriverName, databaseKind: string, select
     async atomically (db, build) {
       // IMMEDIATE takes the write lock at BEGIN, so two processes sharing the
       // file cannot both count the same rows and exceed the limit.
-      db.transaction((tx: AnyDatabase) => {
-        for (const statement of build(tx)) statement.run()
-      }, { behavior: 'immediate' })
+      return db.transaction((tx: AnyDatabase) =>
+        build(tx).map((statement) => Number(statement.run().changes)), { behavior: 'immediate' })
     },
     migrate: (db, folder, table) => migrateWith(name, db, folder, table)
   }
