@@ -1,20 +1,26 @@
-// The fast paths read parts of Drizzle that are not its public API. Each part
-// is pinned here on the installed Drizzle, so an update that moves one fails
-// this test with its name, not an application's request. Drizzle 1.x has
+// The fast paths read parts of Drizzle that are not its public API, and the
+// time limit two of postgres.js. Each part is pinned here on the installed
+// version, so an update that moves one fails this test with its name, not an
+// application's request. Drizzle 1.x has
 // none of them: there every driver runs Drizzle's own prepared query.
 import t from 'tap'
 import Database from 'better-sqlite3'
 import { eq, sql } from 'drizzle-orm'
 import { npmVersion } from 'drizzle-orm/version'
 import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3'
+import postgres from 'postgres'
+import { readFileSync } from 'node:fs'
 import * as betterSqlite3 from '../lib/dialects/drivers/better-sqlite3.js'
 import * as nodePostgres from '../lib/dialects/drivers/node-postgres.js'
+import * as postgresJs from '../lib/dialects/drivers/postgres-js.js'
 import { migrate, migrationsLayout } from '../lib/migrate.js'
 import { accessTokens as sqliteTokens } from '../lib/schema/sqlite.js'
 import { accessTokens as pgTokens } from '../lib/schema/pg.js'
 import { drivers, openDatabase } from './helpers/databases.js'
 
 const legacy = npmVersion.startsWith('0.')
+// postgres.js exports no package.json: read it from the installed folder.
+const postgresVersion: string = JSON.parse(readFileSync(new URL('../node_modules/postgres/package.json', import.meta.url), 'utf8')).version
 
 t.test(`better-sqlite3 on drizzle-orm ${npmVersion}: the prepared query's internals`, async (t) => {
   const db = drizzleSqlite({ client: new Database(':memory:') })
@@ -79,6 +85,39 @@ for (const driver of drivers.filter((name) => name === 'node-postgres')) {
     } else {
       t.equal(nodePostgres.fastPathParts(prepared), false, 'Drizzle 1.x: its own prepared query is used')
     }
+  })
+}
+
+// postgres.js's part: the time limit cancels a query only where postgres.js
+// reads its answer correctly (lib/dialects/drivers/postgres-js.ts).
+for (const driver of drivers.filter((name) => name === 'postgres-js')) {
+  t.test(`${driver} ${postgresVersion}: a query's state and active, which tell when cancelling is safe`, async (t) => {
+    const tdb = await openDatabase(driver, { migrated: false })
+    const client = postgres(tdb.url!, { max: 1, onnotice: () => {} })
+    t.teardown(async () => {
+      await client.end({ timeout: 0 })
+      await tdb.close()
+    })
+    // Prepared once, as Drizzle's named statements are: postgres.js then sends
+    // the second behind the first on the one connection, without waiting.
+    const sleep = 'select pg_sleep($1)'
+    const one = 'select $1::int as one'
+    await client.unsafe(sleep, [0], { prepare: true })
+    await client.unsafe(one, [1], { prepare: true })
+    const queued = client.unsafe(sleep, [0.3], { prepare: true }) as unknown as postgresJs.PendingQuery
+    t.equal(queued.state, null, 'Query.state: null until the query is sent on a connection')
+    t.equal(postgresJs.safeToCancel(queued), true, 'a query not yet sent can be cancelled')
+    const running = queued.then(() => 'done')
+    const behind = client.unsafe(one, [1], { prepare: true }) as unknown as postgresJs.PendingQuery
+    const ended = behind.then(() => 'done')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    t.equal(queued.active, true, 'Query.active: true while its connection runs it')
+    t.not(queued.state, null, 'Query.state: the backend key once sent')
+    t.equal(postgresJs.safeToCancel(queued), true, 'the running query can be cancelled')
+    t.equal(behind.active, false, 'Query.active: false while it waits behind another on its connection')
+    t.not(behind.state, null, 'sent on the same connection, behind the first')
+    t.equal(postgresJs.safeToCancel(behind), false, 'a query waiting behind another is left alone')
+    t.same(await Promise.all([running, ended]), ['done', 'done'])
   })
 }
 

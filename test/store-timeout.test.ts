@@ -136,6 +136,64 @@ for (const driver of drivers.filter((name) => name === 'node-postgres' || name =
   })
 }
 
+// postgres.js cannot destroy a connection, so the plugin cancels a query that
+// ran out of time: PostgreSQL ends it, and its connection serves again while
+// the lock it waited for is still held.
+for (const driver of drivers.filter((name) => name === 'postgres-js')) {
+  t.test(`${driver}: a query stuck behind a lock is cancelled at storeTimeoutMs, and its connection is free again`, async (t) => {
+    t.plan(9)
+    const direct = await openDatabase(driver)
+    const application = 'fat-stuck-behind-lock'
+    const sql = postgres(direct.url!, { max: 1, onnotice: () => {}, connection: { application_name: application } })
+    const holder = postgres(direct.url!, { max: 1, onnotice: () => {} })
+    let release = (): void => {}
+    const released = new Promise<void>((resolve) => { release = resolve })
+    t.teardown(async () => {
+      release()
+      await holder.end({ timeout: 0 })
+      await sql.end({ timeout: 0 })
+      await direct.close()
+    })
+    const { app, addUser, login } = await buildApp(t, {
+      tdb: { ...direct, db: drizzlePostgresJs({ client: sql }) },
+      plugin: { storeTimeoutMs: LIMIT_MS, maxTokensPerUser: 10 }
+    })
+    await addUser({ email: 'a@example.com' })
+    const token = await login('a@example.com')
+
+    let locked = (): void => {}
+    const lockTaken = new Promise<void>((resolve) => { locked = resolve })
+    const holding = holder.begin(async (tx) => {
+      await tx`lock table access_token in access exclusive mode`
+      locked()
+      await released
+    })
+    await lockTaken
+    const waitingOnLock = async (): Promise<number> => Number((await direct.query(
+      "select count(*) as n from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'", [application]))[0].n)
+
+    for (const request of [
+      { url: '/me', headers: bearer(token) },
+      { method: 'POST', url: '/auth/login', payload: { username: 'a@example.com', password: PASSWORD } }
+    ] satisfies InjectOptions[]) {
+      const started = performance.now()
+      const response = await within(app.inject(request))
+      t.equal(response.json().code, 'TOKEN_STORE_UNAVAILABLE', `${request.url}: 503`)
+      t.ok(performance.now() - started < LIMIT_MS + MARGIN_MS, `${request.url}: within the limit`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2 * LIMIT_MS))
+    t.equal(await waitingOnLock(), 0, 'no query of the application waits on the lock any more')
+    const [row] = await within(sql`select 1 as answered`)
+    t.equal(row.answered, 1, 'the one connection of the pool answers while the lock is still held')
+
+    release()
+    await holding
+    t.equal((await within(app.inject({ url: '/me', headers: bearer(token) }))).statusCode, 200)
+    t.equal((await within(app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) }))).statusCode, 204)
+    t.equal((await within(app.inject({ url: '/me', headers: bearer(token) }))).statusCode, 401)
+  })
+}
+
 for (const driver of driversOf('sqlite')) {
   t.test(`${driver}: storeTimeoutMs is the connection's busy timeout; null leaves the connection's own`, async (t) => {
     const tdb = await openDatabase(driver)

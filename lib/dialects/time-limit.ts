@@ -31,11 +31,12 @@ export async function withinLimit<T> (work: Promise<T>, ms: number): Promise<T> 
  * registration (`on` makes the same dialect on another database):
  * - SQLite: the connection's busy_timeout is `ms`, so a locked file answers
  *   SQLITE_BUSY in time (a synchronous call cannot be interrupted);
- * - server drivers with a pool (node-postgres, mysql2): the plugin's queries
- *   run through a Drizzle database of its own over the same pool, which
- *   destroys a connection whose call outlived `ms` rather than take it back
- *   (the plugin names every column it uses by its SQL name, so the
- *   database's `casing` option changes none of its statements);
+ * - server drivers with a pool: the plugin's queries run through a Drizzle
+ *   database of its own over the same pool, which destroys a connection
+ *   whose call outlived `ms` rather than take it back (node-postgres,
+ *   mysql2), or cancels the call (postgres.js, which cannot destroy one);
+ *   the plugin names every column it uses by its SQL name, so the
+ *   database's `casing` option changes none of its statements;
  * - every asynchronous call answers within `ms` or fails with StoreTimeoutError.
  */
 export async function timeLimited (dialect: Dialect, driver: Driver, ms: number | null, on: (db: AnyDatabase) => Dialect): Promise<Dialect> {

@@ -70,7 +70,8 @@ export interface Driver {
   /**
    * Server drivers with a pool: a Drizzle database on `db`'s pool that
    * destroys a connection when a call on it outlives `ms`, rather than take
-   * it back. Undefined or null when `db` has no pool (a single client).
+   * it back, or cancels the call where the driver cannot destroy one
+   * (postgres.js). Undefined or null when `db` has no pool (a single client).
    */
   boundedPool?(db: AnyDatabase, ms: number): Promise<AnyDatabase | null>
   /** Prepares a select once, at registration. */
