@@ -82,6 +82,8 @@ export const postgresJs: Driver = {
     await db.transaction(work)
   },
   async boundedPool (db, ms) {
+    // Anything else (a stand-in client) is left as it is; registration refuses what it cannot use.
+    if (typeof db.$client?.unsafe !== 'function') return null
     const { drizzle } = await import('drizzle-orm/postgres-js')
     return drizzle({ client: cancelling(db.$client, ms) })
   },
