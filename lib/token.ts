@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 
 /** 32 bytes from the CSPRNG: 256 bits, far beyond guessing. */
 const SECRET_BYTES = 32
@@ -17,7 +17,9 @@ export function generateToken (): string {
  * lookup is an index probe on the digest, so there is no comparison to time.
  */
 export function hashToken (token: string): string {
-  return createHash('sha256').update(token).digest('base64url')
+  // The one-shot hash: a third of createHash().update().digest()'s time, on
+  // the path of every request.
+  return hash('sha256', token, 'base64url')
 }
 
 /** Whether a string can be a secret at all; anything else is refused without a query. */
