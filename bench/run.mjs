@@ -74,7 +74,7 @@ if (!existsSync(built) || statSync(built).mtimeMs < Math.max(newestSource(join(R
 
 const { runLoad, defaultTool } = await import('./lib/load.mjs')
 const { median, ratio, round } = await import('./lib/stats.mjs')
-const { createSqliteDatabase, createPgDatabase } = await import('./lib/setup.mjs')
+const { createSqliteDatabase, createPgDatabase, createMysqlDatabase } = await import('./lib/setup.mjs')
 const tool = args.tool ?? defaultTool()
 
 const SCENARIOS = [
@@ -88,8 +88,23 @@ const SCENARIOS = [
   { id: 'plugin-pg-cache', label: '5c plugin, PostgreSQL, cache on (LISTEN/NOTIFY)', pg: true },
   { id: 'pg-hand', label: '5b hand-written node-postgres (named prepared statement)', pg: true },
   { id: 'jwt', label: '6 @fastify/jwt HS256 verify' },
-  { id: 'better-auth', label: '7 better-auth getSession (bearer plugin, SQLite)' }
+  { id: 'better-auth', label: '7 better-auth getSession (bearer plugin, SQLite)' },
+  // One pair per other driver: the plugin and a hand-written lookup through
+  // the same driver, on the same data.
+  { id: 'plugin-libsql', label: '8a plugin, SQLite file, libSQL', hand: 'libsql-hand' },
+  { id: 'libsql-hand', label: '8b hand-written libSQL (client.execute)' },
+  { id: 'plugin-node-sqlite', label: '8c plugin, SQLite file, node:sqlite', hand: 'node-sqlite-hand', nodeSqlite: true },
+  { id: 'node-sqlite-hand', label: '8d hand-written node:sqlite (prepared statement)', nodeSqlite: true },
+  { id: 'plugin-postgresjs', label: '9a plugin, PostgreSQL, postgres.js', hand: 'postgresjs-hand', pg: true },
+  { id: 'postgresjs-hand', label: '9b hand-written postgres.js (prepared)', pg: true },
+  { id: 'plugin-pglite', label: '10a plugin, PGlite (in process)', hand: 'pglite-hand' },
+  { id: 'pglite-hand', label: '10b hand-written PGlite (client.query)' },
+  { id: 'plugin-mysql', label: '11a plugin, MariaDB, mysql2', hand: 'mysql-hand', mysql: true },
+  { id: 'mysql-hand', label: '11b hand-written mysql2 (pool.execute, server-prepared)', mysql: true }
 ]
+// The same pairs for the two drivers whose references are scenarios 2 and 5b.
+SCENARIOS.find((s) => s.id === 'plugin-sqlite').hand = 'sqlite-hand'
+SCENARIOS.find((s) => s.id === 'plugin-pg').hand = 'pg-hand'
 const BASELINES = [['bare', '×1 bare'], ['sqlite-hand', '×2 hand-written'], ['jwt', '×6 jwt'], ['better-auth', '×7 better-auth']]
 
 const machine = {
@@ -177,17 +192,33 @@ async function runScenarios () {
       config.pgToken = database.secret
       config.pgUserId = database.userId
     } catch (error) {
-      const reason = `PostgreSQL at ${new URL(adminUrl).host} unavailable: ${error.message}`
-      console.log(`skipping the PostgreSQL scenarios: ${reason}`)
-      for (const scenario of chosen.filter((s) => s.pg)) results.skipped.push({ id: scenario.id, reason })
-      chosen = chosen.filter((scenario) => !scenario.pg)
+      chosen = skip(chosen, (s) => s.pg, `PostgreSQL at ${new URL(adminUrl).host} unavailable: ${error.message}`)
     }
+  }
+
+  if (chosen.some((scenario) => scenario.mysql)) {
+    const adminUrl = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test'
+    try {
+      const database = await createMysqlDatabase(adminUrl, { name: 'access_tokens_bench', rows: 1000 })
+      cleanups.push(() => database.drop())
+      config.mysqlUrl = database.url
+      config.mysqlToken = database.secret
+    } catch (error) {
+      chosen = skip(chosen, (s) => s.mysql, `MySQL at ${new URL(adminUrl).host} unavailable: ${error.message}`)
+    }
+  }
+  if (chosen.some((scenario) => scenario.nodeSqlite)) {
+    // Drizzle has a node:sqlite driver from 1.x on, and Node.js has node:sqlite from 22.5.
+    const missing = await import('drizzle-orm/node-sqlite').then(() => import('node:sqlite')).then(() => null, (error) => error.message)
+    if (missing !== null) chosen = skip(chosen, (s) => s.nodeSqlite, `no node:sqlite driver here (${missing})`)
   }
 
   const servers = []
   cleanups.push(() => Promise.all(servers.map((server) => server.stop())))
   for (const scenario of chosen) {
-    const serverConfig = scenario.pg ? { ...config, token: config.pgToken, userId: config.pgUserId } : config
+    const serverConfig = scenario.pg
+      ? { ...config, token: config.pgToken, userId: config.pgUserId }
+      : scenario.mysql ? { ...config, token: config.mysqlToken } : config
     const server = await startServer(scenario, serverConfig)
     servers.push(server)
     await sanityCheck(server)
@@ -234,7 +265,21 @@ async function runScenarios () {
   for (const scenario of results.scenarios) {
     scenario.ratios = {}
     for (const [baseline] of BASELINES) scenario.ratios[baseline] = ratio(scenario.rps, byId[baseline]?.rps ?? null)
+    const hand = SCENARIOS.find((s) => s.id === scenario.id).hand
+    if (hand !== undefined && byId[hand] !== undefined) {
+      scenario.hand = hand
+      scenario.ratios.hand = ratio(scenario.rps, byId[hand].rps)
+      // Per round: the two ran in the same round, under much the same load.
+      scenario.handRoundRatios = scenario.rounds.map((sample, i) => round(ratio(sample.rps, byId[hand].rounds[i].rps), 3))
+    }
   }
+}
+
+/** `chosen` without the scenarios `which` picks, each recorded as not run for `reason`. */
+function skip (chosen, which, reason) {
+  console.log(`skipping ${chosen.filter(which).map((s) => s.id).join(', ')}: ${reason}`)
+  for (const scenario of chosen.filter(which)) results.skipped.push({ id: scenario.id, reason })
+  return chosen.filter((scenario) => !which(scenario))
 }
 
 function startServer (scenario, config) {
@@ -357,6 +402,10 @@ function evaluateTargets () {
   add('plugin/SQLite, cache on, vs bare Fastify', ratio(rps('plugin-sqlite-cache'), rps('bare')), '>= 0.85', (v) => v >= 0.85)
   add('plugin/PostgreSQL, cache on, vs bare Fastify', ratio(rps('plugin-pg-cache'), rps('bare')), '>= 0.8', (v) => v >= 0.8)
   add('plugin/PostgreSQL vs hand-written node-postgres', ratio(rps('plugin-pg'), rps('pg-hand')), '>= 0.9', (v) => v >= 0.9)
+  for (const id of ['plugin-libsql', 'plugin-node-sqlite', 'plugin-postgresjs', 'plugin-pglite', 'plugin-mysql']) {
+    const scenario = SCENARIOS.find((s) => s.id === id)
+    if (byId[id] !== undefined) add(`${scenario.label.replace(/^\S+ /, '')} vs hand-written on the same driver`, ratio(rps(id), rps(scenario.hand)), '>= 0.9', (v) => v >= 0.9)
+  }
   const scale = results.scale
   if (scale !== null) {
     add(`verify latency, ${scale.verify.large.rows} vs ${scale.verify.small.rows} rows (${scale.verify.settings})`, scale.verify.ratio, '<= 1.25', (v) => v <= 1.25)
@@ -379,6 +428,16 @@ function report () {
     for (const s of results.scenarios) {
       const ratios = BASELINES.map(([id]) => fmt(s.ratios[id], 2))
       lines.push(`| ${s.label} | ${Math.round(s.rps)} | ${fmt(s.p99Ms, 2)} | ${fmt(s.cpuUsPerRequest, 1)} | ${ratios.join(' | ')} |`)
+    }
+    const paired = results.scenarios.filter((s) => s.ratios.hand !== undefined)
+    if (paired.length > 0) {
+      lines.push('')
+      lines.push('| driver: plugin / hand-written on that driver | req/s plugin | req/s hand-written | ratio of medians | per round |')
+      lines.push('|---|---:|---:|---:|---|')
+      for (const s of paired) {
+        const hand = results.scenarios.find((h) => h.id === s.hand)
+        lines.push(`| ${s.label} | ${Math.round(s.rps)} | ${Math.round(hand.rps)} | ${fmt(s.ratios.hand, 3)} | ${s.handRoundRatios.map((r) => fmt(r, 2)).join(', ')} |`)
+      }
     }
     for (const skipped of results.skipped) lines.push(`\nNot run: ${skipped.id} (${skipped.reason})`)
   }

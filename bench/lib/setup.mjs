@@ -107,3 +107,38 @@ export async function createPgDatabase (adminUrl, { name, rows, users = 1000, li
     await pool.end()
   }
 }
+
+/** A fresh MySQL/MariaDB database next to `adminUrl`'s, migrated and filled; `drop()` removes it. */
+export async function createMysqlDatabase (adminUrl, { name, rows, users = 1000 }) {
+  const { default: mysql } = await import('mysql2/promise')
+  const { drizzle } = await import('drizzle-orm/mysql2')
+  const admin = await mysql.createConnection(adminUrl)
+  await admin.query(`drop database if exists ${name}`)
+  await admin.query(`create database ${name}`)
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  const pool = mysql.createPool({ uri: url.href, connectionLimit: 1 })
+  try {
+    await migrate(drizzle({ client: pool }))
+    const userIds = Array.from({ length: users }, () => randomUUID())
+    await pool.query('insert into `user` (id, email, hashed_password, is_active, is_superuser, is_verified) values ?',
+      [userIds.map((id, i) => [id, `user${i}@example.com`, NO_PASSWORD, true, false, true])])
+    const secret = generateToken()
+    const now = new Date()
+    const tokens = [[hashToken(secret), userIds[0], now]]
+    for (let i = 1; i < rows; i++) tokens.push([randomBytes(32).toString('base64url'), userIds[i % users], now])
+    await pool.query('insert into access_token (token, user_id, created_at) values ?', [tokens])
+    await pool.query('analyze table access_token, `user`')
+    return {
+      url: url.href,
+      secret,
+      userId: userIds[0],
+      async drop () {
+        await admin.query(`drop database if exists ${name}`)
+        await admin.end()
+      }
+    }
+  } finally {
+    await pool.end()
+  }
+}
