@@ -14,7 +14,7 @@ if (dialect === 'sqlite') {
   const { drizzle } = await import('drizzle-orm/better-sqlite3')
   const client = new Database(where, { timeout: 5000 })
   client.pragma('journal_mode = WAL')
-  database = drizzle(client)
+  database = drizzle({ client })
   end = async () => client.close()
 } else if (dialect === 'pg') {
   const { default: pg } = await import('pg')

@@ -34,7 +34,7 @@ async function prepare (dialect, dir) {
     const file = join(dir, 'propagation.db')
     const client = new Database(file)
     client.pragma('journal_mode = WAL')
-    await migrate(drizzle(client))
+    await migrate(drizzle({ client }))
     client.prepare("insert into user (id, email, hashed_password) values (?, 'p@example.com', 'x')").run(userId)
     client.close()
     return { where: file, userId, drop: async () => {} }

@@ -23,7 +23,7 @@ export async function createSqliteDatabase (file, { rows, users = 1000, known = 
   db.pragma('journal_mode = OFF')
   db.pragma('synchronous = OFF')
   db.pragma('cache_size = -262144')
-  await migrate(sqliteDrizzle(db))
+  await migrate(sqliteDrizzle({ client: db }))
 
   const userIds = Array.from({ length: users }, () => randomUUID())
   const insertUser = db.prepare('insert into user (id, email, hashed_password, is_active, is_superuser, is_verified) values (?, ?, ?, 1, 0, 1)')
