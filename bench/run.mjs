@@ -8,7 +8,8 @@
 //                      [--tool wrk|autocannon] [--only a,b] [--no-scale] [--scale-only] [--report]
 //
 // PostgreSQL: BENCH_PG_URL, else TEST_PG_URL, else postgres://postgres@127.0.0.1:5432/postgres;
-// the PostgreSQL scenarios are left out (and said so) when none answers.
+// MySQL: BENCH_MYSQL_URL, else TEST_MYSQL_URL, else mysql://root@127.0.0.1:3306/test;
+// the scenarios of each are left out (and said so) when none answers.
 //
 // bench/package.json holds only the peers (@fastify/jwt, better-auth,
 // autocannon). fastify, drizzle-orm, better-sqlite3 and pg resolve from the
