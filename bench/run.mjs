@@ -5,7 +5,8 @@
 // ratios taken within this run. Then the scale checks (bench/scale.mjs).
 //
 //   node bench/run.mjs [--quick] [--duration S] [--rounds N] [--connections N]
-//                      [--tool wrk|autocannon] [--only a,b] [--no-scale] [--scale-only] [--report]
+//                      [--tool wrk|autocannon] [--only a,b] [--no-scale] [--scale-only]
+//                      [--no-propagation] [--report]
 //
 // PostgreSQL: BENCH_PG_URL, else TEST_PG_URL, else postgres://postgres@127.0.0.1:5432/postgres;
 // MySQL: BENCH_MYSQL_URL, else TEST_MYSQL_URL, else mysql://root@127.0.0.1:3306/test;

@@ -17,13 +17,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { drivers, driversOf, familyOf, openDatabase, type TestDatabase, type TestDriver } from './helpers/databases.js'
 import { drizzle as drizzleLibsql } from 'drizzle-orm/libsql'
 import { createClient } from '@libsql/client'
-import { buildApp, bearer, type TestApp } from './helpers/app.js'
+import { buildApp, bearer, PASSWORD, type TestApp } from './helpers/app.js'
 import { insertUser } from './helpers/app.js'
 import { startProxy } from './helpers/tcp-proxy.js'
-import accessTokens, { hashToken, migrate } from '../index.js'
+import accessTokens, { generateToken, hashToken, migrate } from '../index.js'
 import { LogReader } from '../lib/revocations/log.js'
 import { sqliteLog } from '../lib/revocations/tables.js'
-import { decode, encode, keyOf } from '../lib/revocations/events.js'
+import { decode, encode, keyOf, MAX_KEYS, tokensEvent } from '../lib/revocations/events.js'
 
 async function status (app: TestApp['app'], token: string): Promise<number> {
   return (await app.inject({ url: '/me', headers: bearer(token) })).statusCode
@@ -285,5 +285,30 @@ for (const driver of driversOf('mysql')) {
     const token = await built.login('a@example.com')
     t.equal((await built.app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) })).statusCode, 204)
     t.equal((await tdb.query('select count(*) as n from access_token_revocation'))[0].n, 1, 'the logout was published')
+  })
+}
+
+// A PostgreSQL notification carries under 8000 bytes: a login that evicts
+// hundreds of a user's tokens must not fail for the size of its notice.
+for (const driver of [...driversOf('pg'), ...driversOf('mysql')]) {
+  t.test(`${driver}: a login that evicts more tokens than one notice can name answers 200, and every cache drops them`, async (t) => {
+    const tdb = await openDatabase(driver)
+    t.teardown(() => tdb.close())
+    const one = await buildApp(t, { tdb, plugin: { cache: true, maxTokensPerUser: 2 } })
+    const other = await buildApp(t, { tdb, plugin: { cache: true } })
+    const userId = await one.addUser({ email: 'many@example.com', quickHash: true })
+    const secrets = Array.from({ length: MAX_KEYS + 100 }, () => generateToken())
+    const createdAt = new Date(Date.now() - 60_000)
+    await tdb.db.insert(tdb.schema.accessTokens).values(secrets.map((secret) => ({ token: hashToken(secret), userId, createdAt })))
+    t.equal(await status(other.app, secrets[0]), 200, 'an old token, cached on the other instance')
+    t.same(tokensEvent(secrets.map(hashToken)), { all: true }, 'its notice will say: drop everything')
+
+    const login = await one.app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'many@example.com', password: PASSWORD } })
+    t.equal(login.statusCode, 200, 'the login answers 200')
+    const rows = await tdb.query('select count(*) as n from access_token')
+    t.equal(Number(Object.values(rows[0])[0]), 2, 'the limit holds')
+    const until = Date.now() + 1500
+    while (await status(other.app, secrets[0]) === 200 && Date.now() < until) await sleep(20)
+    t.equal(await status(other.app, secrets[0]), 401, 'the evicted token is refused by the other instance')
   })
 }

@@ -91,7 +91,7 @@ for (const driver of drivers.filter((name) => name === 'node-postgres')) {
 // postgres.js's part: the time limit cancels a query only where postgres.js
 // reads its answer correctly (lib/dialects/drivers/postgres-js.ts).
 for (const driver of drivers.filter((name) => name === 'postgres-js')) {
-  t.test(`${driver} ${postgresVersion}: a query's state and active, which tell when cancelling is safe`, async (t) => {
+  t.test(`${driver} ${postgresVersion}: a query's active and canceller, which the time limit reads`, async (t) => {
     const tdb = await openDatabase(driver, { migrated: false })
     const client = postgres(tdb.url!, { max: 1, onnotice: () => {} })
     t.teardown(async () => {
@@ -104,22 +104,38 @@ for (const driver of drivers.filter((name) => name === 'postgres-js')) {
     const one = 'select $1::int as one'
     await client.unsafe(sleep, [0], { prepare: true })
     await client.unsafe(one, [1], { prepare: true })
-    const queued = client.unsafe(sleep, [0.3], { prepare: true }) as unknown as postgresJs.PendingQuery
-    t.equal(queued.state, null, 'Query.state: null until the query is sent on a connection')
-    t.equal(postgresJs.safeToCancel(queued), true, 'a query not yet sent can be cancelled')
-    const running = queued.then(() => 'done')
+    const running = client.unsafe(sleep, [0.3], { prepare: true }) as unknown as postgresJs.PendingQuery
+    t.equal(running.active, false, 'Query.active: false until the query is sent')
+    t.equal(typeof running.canceller, 'function', 'Query.canceller: what cancel() calls')
+    const first = running.then(() => 'done', (error: { code?: string }) => error.code)
     const behind = client.unsafe(one, [1], { prepare: true }) as unknown as postgresJs.PendingQuery
-    const ended = behind.then(() => 'done')
+    const second = behind.then(() => 'done', (error: { code?: string }) => error.code)
     await new Promise((resolve) => setTimeout(resolve, 100))
-    t.equal(queued.active, true, 'Query.active: true while its connection runs it')
-    t.not(queued.state, null, 'Query.state: the backend key once sent')
-    t.equal(postgresJs.safeToCancel(queued), true, 'the running query can be cancelled')
+    t.equal(running.active, true, 'Query.active: true while its connection runs it')
     t.equal(behind.active, false, 'Query.active: false while it waits behind another on its connection')
-    t.not(behind.state, null, 'sent on the same connection, behind the first')
-    t.equal(postgresJs.safeToCancel(behind), false, 'a query waiting behind another is left alone')
-    t.same(await Promise.all([running, ended]), ['done', 'done'])
+    postgresJs.cancelIfRunning(behind)
+    t.equal(typeof behind.canceller, 'function', 'a query waiting behind another is left alone')
+    postgresJs.cancelIfRunning(running)
+    t.equal(running.canceller, null, 'the running one is cancelled')
+    t.same(await Promise.all([first, second]), ['57014', 'done'], 'PostgreSQL ended the running query; the one behind it answered')
   })
 }
+
+t.test('postgres.js: a cancel request that cannot be sent is no unhandled rejection', async (t) => {
+  const attempts: unknown[] = []
+  const query = Object.assign(Promise.resolve(), {
+    active: true,
+    canceller: async (cancelled: unknown) => {
+      attempts.push(cancelled)
+      throw new Error('connect ECONNREFUSED')
+    }
+  })
+  postgresJs.cancelIfRunning(query)
+  postgresJs.cancelIfRunning(query)
+  // A rejection left unhandled would end this test process.
+  await new Promise((resolve) => setTimeout(resolve, 10))
+  t.same(attempts, [query], 'sent once, its failure ignored')
+})
 
 t.test('node-postgres: the fast path sends Drizzle\'s query config with the bound values, and maps rows', async (t) => {
   const sent: unknown[] = []

@@ -1,8 +1,9 @@
 // storeTimeoutMs: a database that stops answering without closing its
 // connections (a black hole: a partition, a stuck server) gets 503
 // TOKEN_STORE_UNAVAILABLE within the limit, for every route that needs it;
-// the pooled connections whose calls ran out of time are destroyed, not kept;
-// and once the network forwards again the same app answers 200.
+// the pooled connections whose calls ran out of time are destroyed, not kept
+// (node-postgres, mysql2; postgres.js cancels a statement stuck behind a
+// lock instead); and once the network forwards again the same app answers 200.
 import t from 'tap'
 import Fastify, { type InjectOptions } from 'fastify'
 import accessTokens from '../index.js'

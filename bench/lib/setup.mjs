@@ -118,6 +118,10 @@ export async function createMysqlDatabase (adminUrl, { name, rows, users = 1000 
   const url = new URL(adminUrl)
   url.pathname = `/${name}`
   const pool = mysql.createPool({ uri: url.href, connectionLimit: 1 })
+  const drop = async () => {
+    await admin.query(`drop database if exists ${name}`)
+    await admin.end()
+  }
   try {
     await migrate(drizzle({ client: pool }))
     const userIds = Array.from({ length: users }, () => randomUUID())
@@ -129,15 +133,10 @@ export async function createMysqlDatabase (adminUrl, { name, rows, users = 1000 
     for (let i = 1; i < rows; i++) tokens.push([randomBytes(32).toString('base64url'), userIds[i % users], now])
     await pool.query('insert into access_token (token, user_id, created_at) values ?', [tokens])
     await pool.query('analyze table access_token, `user`')
-    return {
-      url: url.href,
-      secret,
-      userId: userIds[0],
-      async drop () {
-        await admin.query(`drop database if exists ${name}`)
-        await admin.end()
-      }
-    }
+    return { url: url.href, secret, userId: userIds[0], drop }
+  } catch (error) {
+    await drop()
+    throw error
   } finally {
     await pool.end()
   }

@@ -12,7 +12,8 @@ export class StoreTimeoutError extends Error {
 /**
  * `work`'s answer, or a StoreTimeoutError once `ms` have passed. The work
  * itself goes on (a promise cannot be stopped): the drivers' bounded pools
- * make sure a connection it holds is destroyed rather than kept.
+ * destroy a connection it holds rather than keep it (node-postgres, mysql2),
+ * or cancel its statement (postgres.js).
  */
 export async function withinLimit<T> (work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined

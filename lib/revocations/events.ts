@@ -26,8 +26,16 @@ export function keyOf (digest: string): string {
   return digest.slice(0, KEY_LENGTH)
 }
 
+/**
+ * The most token keys one event names: 400 keys take 6800 bytes, and a
+ * PostgreSQL notification carries under 8000. More (a login that evicts a
+ * user's hundreds of tokens) travel as `*`: every cache entry dropped, which
+ * costs lookups, never a revocation.
+ */
+export const MAX_KEYS = 400
+
 export function tokensEvent (digests: string[]): RevocationEvent {
-  return { tokens: digests.map(keyOf) }
+  return digests.length > MAX_KEYS ? { all: true } : { tokens: digests.map(keyOf) }
 }
 
 /** The event as it travels: `*`, or token keys separated by spaces. */

@@ -3,45 +3,51 @@ import { migrateWith } from './migrator.js'
 import { forwarded } from './forward.js'
 
 /**
- * A postgres.js query: a promise that can be cancelled. `state` and `active`
- * are not postgres.js's public API; they are pinned by
- * test/drizzle-internals.test.ts.
+ * A postgres.js query. `active` and `canceller` are not postgres.js's public
+ * API; they are pinned by test/drizzle-internals.test.ts.
  */
 export interface PendingQuery extends Promise<unknown> {
-  cancel(): unknown
-  /** The connection's backend key once the query was sent on one; null before. */
-  state?: unknown
   /** Whether the query is the one its connection's server is running. */
   active?: unknown
+  /** What `cancel()` calls: it sends PostgreSQL's cancel request for a running query. */
+  canceller?: ((query: PendingQuery) => Promise<unknown>) | null
 }
 
 /**
- * Whether cancelling `query` is safe: not yet sent (it leaves the queue), or
- * running at the head of its connection (PostgreSQL cancels it). A query
- * sent behind another one is left alone: postgres.js drops a cancelled
- * query of its pipeline from its list while the server still answers it,
- * and that answer would be read as the next query's. It ends when the query
- * ahead of it does.
+ * Cancels `query` when its connection's server is running it: PostgreSQL
+ * ends the statement (one stuck behind a lock, say) and the connection
+ * serves again. Any other query is left alone:
+ * - one sent behind another on its connection: postgres.js would drop it
+ *   from its list while the server still answers it, and that answer would
+ *   be read as the next query's;
+ * - one waiting for a connection, or the first of a connection still
+ *   opening: postgres.js would never hand that connection out again.
+ * The cancel request goes on a connection of its own, and postgres.js's
+ * `cancel()` drops the promise of that attempt: a refused connection would
+ * be an unhandled rejection, so the canceller is called here, and its
+ * failure ignored.
  */
-export function safeToCancel (query: PendingQuery): boolean {
-  return query.state === null || query.active === true
+export function cancelIfRunning (query: PendingQuery): void {
+  const canceller = query.canceller
+  if (query.active !== true || typeof canceller !== 'function') return
+  query.canceller = null
+  canceller(query).catch(() => {})
 }
 
 /**
  * `sql`, a postgres.js client or the transaction's client `begin` hands
- * out, whose queries are cancelled once they outlive `ms`. A query still
- * waiting for its connection leaves it and fails, so it cannot run after
- * its request was answered 503; a query in flight gets PostgreSQL's
- * CancelRequest, sent on a connection of its own, which ends a query stuck
- * behind a lock at once and frees its connection. postgres.js offers no way
- * to destroy a connection: one whose server stopped answering (a partition)
- * stays busy until the network delivers again or TCP keepalive gives up.
+ * out, whose running queries are cancelled once they outlive `ms`
+ * (cancelIfRunning). postgres.js offers no way to destroy a connection: one
+ * whose server stopped answering (a partition) stays busy until the network
+ * delivers again or TCP keepalive gives up, and a query queued behind it
+ * runs then.
  */
 function cancelling (sql: AnyDatabase, ms: number): AnyDatabase {
   function unsafe (...args: unknown[]): PendingQuery {
     const query: PendingQuery = sql.unsafe(...args)
-    const timer = setTimeout(() => { if (safeToCancel(query)) query.cancel() }, ms)
-    // Drizzle awaits the query at once, so attaching here starts nothing early.
+    const timer = setTimeout(() => cancelIfRunning(query), ms)
+    // This sends the query (postgres.js starts one at its first `then`);
+    // Drizzle's `.values()`, called next, is read only when rows arrive.
     const done = (): void => { clearTimeout(timer) }
     query.then(done, done)
     return query
