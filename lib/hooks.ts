@@ -5,6 +5,7 @@ import { isScopeToken } from './scopes.js'
 import { hashToken } from './token.js'
 import { isUnsafeMethod, type Transport } from './transport.js'
 import type { TokenStore } from './store.js'
+import type { Verified } from './cache.js'
 import { isActiveUser, isSuperuserUser, isVerifiedUser } from './flags.js'
 
 export type { RequireUserOptions, AuthHook }
@@ -70,10 +71,17 @@ export function createGuards (store: TokenStore, transport: Transport, decorator
       if (credential.via === 'cookie' && isUnsafeMethod(request.method) && !transport.isSameOrigin(request)) {
         throw new CSRF_FAILED()
       }
-      // Another guard of this request may have verified the token already.
-      const found = request.accessToken !== null
-        ? { user: decoratedUser(request, decorator), session: request.accessToken }
-        : credential.token === null ? null : await store.verifyDigest(hashToken(credential.token))
+      let found: Verified | null
+      if (request.accessToken !== null) {
+        // Another guard of this request verified the token already.
+        found = { user: decoratedUser(request, decorator), session: request.accessToken }
+      } else if (credential.token === null) {
+        found = null
+      } else {
+        const digest = hashToken(credential.token)
+        // A cached answer that needs no write is taken without an await.
+        found = store.cachedDigest(digest) ?? await store.verifyDigest(digest)
+      }
       // An inactive user is refused like a bad token, or is anonymous where
       // anonymity is allowed.
       // The flags are read as login reads them (lib/flags.ts): a 0 from an

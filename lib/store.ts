@@ -284,13 +284,30 @@ export class TokenStore<User = unknown> {
       verified = { session, user }
       this.#cache?.set(digest, verified, now, generation)
     }
-    const session = verified.session
-    // A use is recorded at most once per interval per token: a token in
-    // steady use never idles out, and a busy token costs no write per request.
-    if (this.#tokens.lastUsedAt !== null && (session.lastUsedAt === null || now - session.lastUsedAt.getTime() >= this.#touchIntervalMs)) {
-      await this.#touch(session, now)
-    }
+    if (this.#isTouchDue(verified.session, now)) await this.#touch(verified.session, now)
     return verified
+  }
+
+  /**
+   * The cached answer for a digest when it needs nothing more: live, and used
+   * recently enough that no write is due. Synchronous, so a guard that finds
+   * it awaits nothing; undefined means ask verifyDigest.
+   */
+  cachedDigest (digest: string): Verified<User> | undefined {
+    if (this.#cache === null) return undefined
+    const now = Date.now()
+    const verified = this.#cache.get(digest, now) as Verified<User> | undefined
+    if (verified === undefined || !isLive(verified.session, now) || this.#isTouchDue(verified.session, now)) return undefined
+    return verified
+  }
+
+  /**
+   * Whether a use must be recorded now. A use is recorded at most once per
+   * interval per token: a token in steady use never idles out, and a busy
+   * token costs no write per request.
+   */
+  #isTouchDue (session: Session, now: number): boolean {
+    return this.#tokens.lastUsedAt !== null && (session.lastUsedAt === null || now - session.lastUsedAt.getTime() >= this.#touchIntervalMs)
   }
 
   /** Records a use of the token now. */
