@@ -29,6 +29,14 @@ export {
 export type { AccessTokensOptions, CookieOptions, RoutesOptions, CacheOptions, ApiKeysOptions, AuthenticateFunction, GetUserFunction, LifecycleCallback } from './lib/options.js'
 export type {
   DrizzleDatabase,
+  SQLiteDrizzleDatabase,
+  PgDrizzleDatabase,
+  MySqlDrizzleDatabase,
+  DrizzleTable,
+  SQLiteDrizzleTable,
+  PgDrizzleTable,
+  MySqlDrizzleTable,
+  DatabaseTables,
   DefaultUser,
   Credentials,
   NewUser,

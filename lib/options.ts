@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { INVALID_OPTION } from './errors.js'
-import type { AccessTokenUser, DrizzleDatabase, DrizzleTable, ProvidedUser, UserDecorator } from './types.js'
+import type { AccessTokenUser, DatabaseTables, DrizzleDatabase, DrizzleTable, ProvidedUser, UserDecorator } from './types.js'
 import type { CookieSettings } from './transport.js'
 import type { Credentials } from './users.js'
 import { isScopeToken, type ResolvedApiKeys } from './scopes.js'
@@ -62,13 +62,16 @@ export type { DrizzleDatabase }
  * The plugin's options. `authenticate` and `getUser` return, and `onLogin`
  * and `onLogout` receive, the user type declared through `FastifyAccessTokens`.
  */
-export interface AccessTokensOptions {
-  /** A Drizzle database on one of the supported drivers. Required. */
-  database: DrizzleDatabase
-  /** The access-token table (see defineAccessTokenTable). Default: the dialect's `access_token` table. */
-  tokens?: DrizzleTable
-  /** The user table; false when both authenticate and getUser are given. Default: the dialect's `user` table. */
-  users?: DrizzleTable | false
+export type AccessTokensOptions = DatabaseTables & SettingsOptions
+
+/**
+ * The options besides `database`, `tokens` and `users` (DatabaseTables):
+ * `database` is a Drizzle database on one of the supported drivers
+ * (required); `tokens` the access-token table (see defineAccessTokenTable),
+ * by default the dialect's `access_token` table; `users` the user table, by
+ * default the dialect's `user` table.
+ */
+export interface SettingsOptions {
   /** Seconds a login token lives after it was issued. Default 3600; null: until revoked. */
   lifetimeSeconds?: number | null
   /** Seconds a login token lives after its last use (needs a last_used_at column). Default null: no idle timeout. */

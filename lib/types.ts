@@ -8,6 +8,9 @@ import type { NodePgDatabase } from 'drizzle-orm/node-postgres'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { PgliteDatabase } from 'drizzle-orm/pglite'
 import type { MySql2Database } from 'drizzle-orm/mysql2'
+import type { AnySQLiteTable } from 'drizzle-orm/sqlite-core'
+import type { AnyPgTable } from 'drizzle-orm/pg-core'
+import type { AnyMySqlTable } from 'drizzle-orm/mysql-core'
 
 /**
  * A Drizzle database class with the widest schema argument its version
@@ -19,23 +22,58 @@ import type { MySql2Database } from 'drizzle-orm/mysql2'
  */
 type WithAnySchema<Class extends abstract new (...args: never[]) => unknown> = InstanceType<Class>
 
+/** A Drizzle database on SQLite the plugin can use: better-sqlite3 or libSQL. */
+export type SQLiteDrizzleDatabase =
+  | WithAnySchema<typeof BetterSQLite3Database>
+  | WithAnySchema<typeof LibSQLDatabase>
+
+/** A Drizzle database on PostgreSQL the plugin can use: node-postgres, postgres.js or PGlite. */
+export type PgDrizzleDatabase =
+  | WithAnySchema<typeof NodePgDatabase>
+  | WithAnySchema<typeof PostgresJsDatabase>
+  | WithAnySchema<typeof PgliteDatabase>
+
+/** A Drizzle database on MySQL or MariaDB the plugin can use: mysql2. */
+export type MySqlDrizzleDatabase = WithAnySchema<typeof MySql2Database>
+
 /**
  * A Drizzle database the plugin can use, as `drizzle({ client })` builds it,
  * by driver: the same names in Drizzle 0.45 and 1.x, with any schema. The
  * driver's own connection is not one, nor is a transaction. (node:sqlite, in
- * Drizzle 1.x only, has no type that 0.45 could name: pass it
- * `as DrizzleDatabase`.)
+ * Drizzle 1.x only, has no type that 0.45 could name; its database has the
+ * shape of libSQL's, and is one of these.)
  */
-export type DrizzleDatabase =
-  | WithAnySchema<typeof BetterSQLite3Database>
-  | WithAnySchema<typeof LibSQLDatabase>
-  | WithAnySchema<typeof NodePgDatabase>
-  | WithAnySchema<typeof PostgresJsDatabase>
-  | WithAnySchema<typeof PgliteDatabase>
-  | WithAnySchema<typeof MySql2Database>
+export type DrizzleDatabase = SQLiteDrizzleDatabase | PgDrizzleDatabase | MySqlDrizzleDatabase
 
-/** A Drizzle table of any dialect, as the options take it; its dialect is checked at registration. */
+/** A Drizzle table of any dialect; its dialect is checked at registration. */
 export type DrizzleTable = Table
+
+// A table as its dialect's table function builds it. The dialect is named:
+// a table's columns are typed loosely enough that, without it, a PostgreSQL
+// table would pass for a SQLite one.
+/** A SQLite table: `sqliteTable(...)`. */
+export type SQLiteDrizzleTable = AnySQLiteTable<{ dialect: 'sqlite' }>
+/** A PostgreSQL table: `pgTable(...)`. */
+export type PgDrizzleTable = AnyPgTable<{ dialect: 'pg' }>
+/** A MySQL table: `mysqlTable(...)`. */
+export type MySqlDrizzleTable = AnyMySqlTable<{ dialect: 'mysql' }>
+
+/**
+ * The database and the tables on it, as options name them: the tables are of
+ * the database's own dialect (a PostgreSQL table on a SQLite database does
+ * not compile). `users` is false when both authenticate and getUser are given.
+ *
+ * SQLite comes last: where no member fits, the compiler reports the mistake
+ * against the last one, and there, for the embedded default, at the very
+ * option that is wrong.
+ */
+export type DatabaseTables =
+  // Without tables, a database whose dialect is not known to the compiler
+  // (a DrizzleDatabase passed along by the application) will do.
+  | { database: DrizzleDatabase, tokens?: undefined, users?: false }
+  | { database: MySqlDrizzleDatabase, tokens?: MySqlDrizzleTable, users?: MySqlDrizzleTable | false }
+  | { database: PgDrizzleDatabase, tokens?: PgDrizzleTable, users?: PgDrizzleTable | false }
+  | { database: SQLiteDrizzleDatabase, tokens?: SQLiteDrizzleTable, users?: SQLiteDrizzleTable | false }
 
 /** A signed-in session: one token row, as users and applications see it. */
 export interface Session {

@@ -4,7 +4,7 @@ import { resolveUserTable } from './tables.js'
 import { hashPassword } from './password.js'
 import { storeUnavailable, USER_ALREADY_EXISTS } from './errors.js'
 import { FLAGS } from './flags.js'
-import type { Credentials, DefaultUser, DrizzleDatabase, DrizzleTable, NewUser } from './types.js'
+import type { Credentials, DefaultUser, DrizzleDatabase, DrizzleTable, MySqlDrizzleDatabase, MySqlDrizzleTable, NewUser, PgDrizzleDatabase, PgDrizzleTable, SQLiteDrizzleDatabase, SQLiteDrizzleTable } from './types.js'
 
 export type { Credentials, DefaultUser, NewUser }
 
@@ -28,7 +28,12 @@ export function storedForms (email: string): { email: string, decomposed: string
 /**
  * Inserts a user with a hashed password into the default (or given) user
  * table and returns the user object. A taken email is USER_ALREADY_EXISTS.
+ * A `users` table is of the database's dialect.
  */
+export async function createUser<User = DefaultUser> (database: DrizzleDatabase, input: NewUser, options?: { users?: undefined }): Promise<User>
+export async function createUser<User = DefaultUser> (database: MySqlDrizzleDatabase, input: NewUser, options?: { users?: MySqlDrizzleTable }): Promise<User>
+export async function createUser<User = DefaultUser> (database: PgDrizzleDatabase, input: NewUser, options?: { users?: PgDrizzleTable }): Promise<User>
+export async function createUser<User = DefaultUser> (database: SQLiteDrizzleDatabase, input: NewUser, options?: { users?: SQLiteDrizzleTable }): Promise<User>
 export async function createUser<User = DefaultUser> (database: DrizzleDatabase, input: NewUser, options: { users?: DrizzleTable } = {}): Promise<User> {
   const dialect = requireDialect(database)
   const users = resolveUserTable(options.users ?? dialect.defaults.userTable)

@@ -9,7 +9,7 @@ import { drizzle as sqliteProxy } from 'drizzle-orm/sqlite-proxy'
 import { sqliteTable, text, integer } from 'drizzle-orm/sqlite-core'
 import { pgTable, text as pgText, timestamp } from 'drizzle-orm/pg-core'
 import { mysqlTable, varchar, datetime } from 'drizzle-orm/mysql-core'
-import accessTokens, { errors, migrate } from '../index.js'
+import accessTokens, { errors, migrate, type AccessTokensOptions } from '../index.js'
 import * as sqliteSchema from '../lib/schema/sqlite.js'
 import * as pgSchema from '../lib/schema/pg.js'
 import * as mysqlSchema from '../lib/schema/mysql.js'
@@ -253,7 +253,7 @@ for (const driver of drivers) {
     // Without the idle timeout, a table without the optional columns is fine.
     const app = Fastify()
     t.teardown(() => app.close())
-    app.register(accessTokens, { database: tdb.db, tokens: incomplete[FAMILY[driver]].noLastUsedAt })
+    app.register(accessTokens, { database: tdb.db, tokens: incomplete[FAMILY[driver]].noLastUsedAt } as AccessTokensOptions)
     await t.resolves(async () => { await app.ready() })
   })
 

@@ -4,7 +4,9 @@
 import { randomBytes, randomUUID, scryptSync } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Test } from 'tap'
-import accessTokens, { hashPassword, type AccessTokensOptions } from '../../index.js'
+import accessTokens, { hashPassword, type AccessTokensOptions, type DrizzleDatabase } from '../../index.js'
+import type { SettingsOptions } from '../../lib/options.js'
+import type { DrizzleTable } from '../../lib/types.js'
 import { countingDatabase, type CountingDatabase } from './counting-database.js'
 import { openDatabase, type TestDriver, type TestDatabase } from './databases.js'
 
@@ -35,9 +37,17 @@ export interface TestApp {
   login(email: string, password?: string): Promise<string>
 }
 
+/**
+ * Plugin options as the parametrised suite gives them. Its driver is chosen
+ * at run time, so a table it passes is typed as a table of any dialect; the
+ * plugin's own check of the dialect, at registration, is tested in
+ * options.test.ts.
+ */
+export type SuiteOptions = Partial<SettingsOptions> & { database?: DrizzleDatabase, tokens?: DrizzleTable, users?: DrizzleTable | false }
+
 export interface BuildOptions {
   driver?: TestDriver
-  plugin?: Partial<AccessTokensOptions>
+  plugin?: SuiteOptions
   fastify?: FastifyServerOptions
   /** A database of the test's own, which it closes; default: a fresh one, closed at the end. */
   tdb?: TestDatabase
@@ -103,7 +113,7 @@ export async function buildApp (t: Test, options: BuildOptions = {}): Promise<Te
     database: tdb.db,
     ...(counting === undefined ? {} : { database: counting.db, storeTimeoutMs: null }),
     ...options.plugin
-  })
+  } as AccessTokensOptions)
   app.get('/me', { onRequest: app.authenticate }, async (request) => request.user)
   options.routes?.(app)
   await app.ready()

@@ -17,6 +17,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2'
+import type { NodeSQLiteDatabase } from 'drizzle-orm/node-sqlite'
 import accessTokens from 'fastify-access-tokens'
 import { accessTokens as sqliteTokens, users as sqliteUsers } from 'fastify-access-tokens/sqlite'
 import { accessTokens as pgTokens, users as pgUsers } from 'fastify-access-tokens/pg'
@@ -48,3 +49,19 @@ app.register(accessTokens, { database: drizzle({ client: new Database(':memory:'
 app.register(accessTokens, { database: new Database(':memory:') })
 // @ts-expect-error a pool is not a Drizzle database
 app.register(accessTokens, { database: new pg.Pool() })
+
+// node:sqlite (Drizzle 1.x, Node.js 22.5+): its database is a SQLite one.
+// (@types/node 20, the oldest types the package supports, has no node:sqlite:
+// the database is declared, not built.)
+declare const nodeSqlite: NodeSQLiteDatabase
+app.register(accessTokens, { database: nodeSqlite, tokens: sqliteTokens, users: sqliteUsers })
+// @ts-expect-error a PostgreSQL token table on node:sqlite
+app.register(accessTokens, { database: nodeSqlite, tokens: pgTokens })
+
+// Tables of the database's dialect only.
+// @ts-expect-error a PostgreSQL token table on a SQLite database
+app.register(accessTokens, { database: drizzle({ client: new Database(':memory:') }), tokens: pgTokens })
+// @ts-expect-error a SQLite user table on a PostgreSQL database
+app.register(accessTokens, { database: drizzlePostgresJs({ client: postgres() }), users: sqliteUsers })
+// @ts-expect-error a PostgreSQL token table on a MySQL database
+app.register(accessTokens, { database: drizzleMysql({ client: mysql.createPool({ uri: 'mysql://localhost/app' }) }), tokens: pgTokens })

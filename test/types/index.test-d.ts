@@ -26,6 +26,7 @@ import accessTokens, {
   type AuthHook,
   type ProvidedUser,
   type DefaultUser,
+  type DrizzleDatabase,
   type Session
 } from 'fastify-access-tokens'
 import { accessTokens as sqliteTokens, defineAccessTokenTable, users as sqliteUsers } from 'fastify-access-tokens/sqlite'
@@ -99,6 +100,14 @@ app.register(accessTokens, {
 })
 
 // Mistakes the types reject.
+// @ts-expect-error a PostgreSQL token table on a SQLite database
+app.register(accessTokens, { database: db, tokens: pgTokens })
+// @ts-expect-error a MySQL user table on a SQLite database
+app.register(accessTokens, { database: db, users: mysqlUsers })
+// @ts-expect-error a SQLite token table on a PostgreSQL database
+app.register(accessTokens, { database: drizzlePg({ client: new pg.Pool() }), tokens: sqliteTokens })
+// @ts-expect-error a PostgreSQL user table on a MySQL database
+app.register(accessTokens, { database: drizzleMysql({ client: mysql.createPool({ uri: 'mysql://localhost/app' }) }), users: pgUsers })
 // @ts-expect-error database is required
 app.register(accessTokens, {})
 // @ts-expect-error a better-sqlite3 connection is not a Drizzle database
@@ -218,6 +227,9 @@ assertType<ReturnType<typeof hashToken>, string>()
 assertType<ReturnType<typeof migrate>, Promise<void>>()
 expectType<Promise<DefaultUser>>()(createUser(db, { email: 'ann@example.com', password: 'secret', isVerified: true }))
 createUser(db, { email: 'bob@example.com', password: 'secret' }, { users: sqliteUsers })
+createUser(drizzlePg({ client: new pg.Pool() }), { email: 'bob@example.com', password: 'secret' }, { users: pgUsers })
+// @ts-expect-error a PostgreSQL user table on a SQLite database
+createUser(db, { email: 'bob@example.com', password: 'secret' }, { users: pgUsers })
 // @ts-expect-error the password is required
 createUser(db, { email: 'ann@example.com' })
 
@@ -250,3 +262,11 @@ app.setErrorHandler((error, _request, reply) => {
   if (error instanceof errors.TOKEN_STORE_UNAVAILABLE) return reply.code(503).send({ retry: true })
   return reply.send(error)
 })
+
+// A database the compiler knows only as one the plugin takes (code that
+// passes one along): without tables, it will do.
+declare const anyDatabase: DrizzleDatabase
+app.register(accessTokens, { database: anyDatabase, cache: true })
+createUser(anyDatabase, { email: 'ann@example.com', password: 'secret' })
+// @ts-expect-error with a table, the database's dialect must be known
+app.register(accessTokens, { database: anyDatabase, tokens: sqliteTokens })
