@@ -22,7 +22,7 @@ import { insertUser } from './helpers/app.js'
 import { startProxy, type TcpProxy } from './helpers/tcp-proxy.js'
 import { within } from './helpers/within.js'
 import { hashToken } from '../index.js'
-import { APPLICATION_NAME } from '../lib/revocations/listen-node-postgres.js'
+import { APPLICATION_NAME } from '../lib/revocations/listen.js'
 
 const LAPSE = /cannot be received/
 const RECOVERY = /are received again/

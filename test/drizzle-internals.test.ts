@@ -1,5 +1,5 @@
-// The fast paths read parts of Drizzle that are not its public API, and the
-// time limit two of postgres.js. Each part is pinned here on the installed
+// The fast paths read parts of Drizzle that are not its public API, the
+// time limit two of postgres.js, and the revocation listener one more. Each part is pinned here on the installed
 // version, so an update that moves one fails this test with its name, not an
 // application's request. Drizzle 1.x has
 // none of them: there every driver runs Drizzle's own prepared query.
@@ -14,11 +14,22 @@ import * as betterSqlite3 from '../lib/dialects/drivers/better-sqlite3.js'
 import * as nodePostgres from '../lib/dialects/drivers/node-postgres.js'
 import * as postgresJs from '../lib/dialects/drivers/postgres-js.js'
 import { migrate, migrationsLayout } from '../lib/migrate.js'
+import { postgresJsListen } from '../lib/revocations/listen-postgres-js.js'
+import { APPLICATION_NAME } from '../lib/revocations/listen.js'
 import { accessTokens as sqliteTokens } from '../lib/schema/sqlite.js'
 import { accessTokens as pgTokens } from '../lib/schema/pg.js'
 import { drivers, openDatabase } from './helpers/databases.js'
 
 const legacy = npmVersion.startsWith('0.')
+
+async function until (condition: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
+  while (!condition()) {
+    if (Date.now() > deadline) return false
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  return true
+}
 // postgres.js exports no package.json: read it from the installed folder.
 const postgresVersion: string = JSON.parse(readFileSync(new URL('../node_modules/postgres/package.json', import.meta.url), 'utf8')).version
 
@@ -118,6 +129,34 @@ for (const driver of drivers.filter((name) => name === 'postgres-js')) {
     postgresJs.cancelIfRunning(running)
     t.equal(running.canceller, null, 'the running one is cancelled')
     t.same(await Promise.all([first, second]), ['57014', 'done'], 'PostgreSQL ended the running query; the one behind it answered')
+  })
+}
+
+// postgres.js's part in revocations: the listener's client of its own gets
+// each notification through its `onnotify` option, and learns that its
+// connection closed through `onclose` (lib/revocations/listen-postgres-js.ts).
+// postgres.js's own `listen` makes its client the same way; `onnotify` is
+// not in postgres.js's typed options.
+for (const driver of drivers.filter((name) => name === 'postgres-js')) {
+  t.test(`${driver} ${postgresVersion}: the onnotify and onclose options, which the revocation listener uses`, async (t) => {
+    const tdb = await openDatabase(driver, { migrated: false })
+    const client = postgres(tdb.url!, { max: 1, onnotice: () => {} })
+    t.teardown(async () => {
+      await client.end({ timeout: 0 })
+      await tdb.close()
+    })
+    const messages: string[][] = []
+    const lost: unknown[] = []
+    const listening = await postgresJsListen(client)!(['access_tokens_pin'], { message: (channel, payload) => messages.push([channel, payload]), lost: (error) => lost.push(error) })
+    t.teardown(() => listening.close())
+    if (listening.inProcess === true) throw new Error('postgres.js listens on a connection')
+    await client.notify('access_tokens_pin', 'from another connection')
+    await listening.notify('access_tokens_pin', 'through the listening one')
+    t.ok(await until(() => messages.length === 2, 2000), 'onnotify: notifications arrive')
+    t.same(messages, [['access_tokens_pin', 'from another connection'], ['access_tokens_pin', 'through the listening one']])
+    const [{ gone }] = await client`select count(pg_terminate_backend(pid))::int as gone from pg_stat_activity where datname = current_database() and application_name = ${APPLICATION_NAME}`
+    t.equal(gone, 1, 'the listening connection shows under its name')
+    t.ok(await until(() => lost.length === 1, 2000), 'onclose: the end of the connection is a lost channel at once')
   })
 }
 

@@ -7,8 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { VerifiedCache } from '../lib/cache.js'
 import { PgReceiver } from '../lib/revocations/pg-receiver.js'
 import { pgliteListen } from '../lib/revocations/listen-pglite.js'
-import { postgresJsListen } from '../lib/revocations/listen-postgres-js.js'
-import type { Listen, Listening } from '../lib/revocations/listen.js'
+import { postgresJsListen, type ClientFactory, type ListenerOptions } from '../lib/revocations/listen-postgres-js.js'
+import { APPLICATION_NAME, type Listen, type Listening } from '../lib/revocations/listen.js'
 import type { FastifyBaseLogger } from 'fastify'
 
 const handlers = { message () {}, lost () {} }
@@ -34,18 +34,64 @@ t.test('PGlite: a listen that fails on its second channel stops the first, and f
   t.same(stopped, ['first'])
 })
 
-t.test('postgres.js: a listen that fails on its second channel stops the first, and fails', async (t) => {
-  const stopped: string[] = []
-  const client = Object.assign(() => {}, {
-    notify () {},
-    unsafe () {},
-    async listen (channel: string) {
-      if (channel === 'second') throw new Error('connection refused')
-      return { unlisten: async () => { stopped.push(channel) } }
+/** A stand-in postgres.js client of the application, and the listening clients made from its options. */
+function postgresJsStandIn (fail: (query: string) => boolean = () => false): { client: unknown, made: Array<{ options: ListenerOptions & Record<string, unknown>, sent: string[], ended: number[] }>, make: ClientFactory } {
+  const client = Object.assign(() => {}, { unsafe () {}, options: { host: ['db.internal'], connection: { application_name: 'app' } } })
+  const made: Array<{ options: ListenerOptions & Record<string, unknown>, sent: string[], ended: number[] }> = []
+  const make: ClientFactory = (options) => {
+    const one = { options, sent: [] as string[], ended: [] as number[] }
+    made.push(one)
+    return {
+      async unsafe (query: string) {
+        one.sent.push(query)
+        if (fail(query)) {
+          // postgres.js closes the connection, then fails the query.
+          options.onclose()
+          throw new Error('connection refused')
+        }
+      },
+      async notify () {},
+      async end ({ timeout }) { one.ended.push(timeout) }
     }
-  })
-  await t.rejects(postgresJsListen(client)!(['first', 'second'], handlers), /connection refused/)
-  t.same(stopped, ['first'])
+  }
+  return { client, made, make }
+}
+
+t.test('postgres.js: a listen that fails on its second channel ends its client, and fails', async (t) => {
+  const lost: unknown[] = []
+  const { client, made, make } = postgresJsStandIn((query) => query.includes('second'))
+  await t.rejects(postgresJsListen(client, make)!(['first', 'second'], { message () {}, lost: (error) => lost.push(error) }), /connection refused/)
+  t.same(made[0].sent, ['listen "first"', 'listen "second"'])
+  t.same(made[0].ended, [0], 'its client is ended at once')
+  t.same(lost, [], 'a connection closed before it listens is the failure of the listen, not a lost channel')
+})
+
+t.test('postgres.js: one connection of its own, on the application\'s settings; its close is a lost channel, once', async (t) => {
+  const lost: unknown[] = []
+  const messages: string[][] = []
+  const { client, made, make } = postgresJsStandIn()
+  const open = await postgresJsListen(client, make)!(['revocations', 'beat"1'], { message: (channel, payload) => messages.push([channel, payload]), lost: (error) => lost.push(error) })
+  const { options, sent } = made[0]
+  t.match(options, { host: ['db.internal'], max: 1, idle_timeout: 0, max_lifetime: null, fetch_types: false, connection: { application_name: APPLICATION_NAME } })
+  t.same(sent, ['listen "revocations"', 'listen "beat""1"'], 'channel names quoted')
+  options.onnotify('revocations', 'u:1')
+  t.same(messages, [['revocations', 'u:1']])
+  options.onclose()
+  options.onclose()
+  t.match(lost, [/closed/], 'lost once')
+  options.onnotify('revocations', 'u:2')
+  t.same(messages, [['revocations', 'u:1']], 'nothing after the loss')
+  await open.close()
+  t.same(made[0].ended, [1])
+})
+
+t.test('postgres.js: closing is no lost channel', async (t) => {
+  const lost: unknown[] = []
+  const { client, made, make } = postgresJsStandIn()
+  const open = await postgresJsListen(client, make)!(['revocations'], { message () {}, lost: (error) => lost.push(error) })
+  await open.close()
+  made[0].options.onclose()
+  t.same(lost, [])
 })
 
 /** A Listen whose every attempt waits until the test settles it. */

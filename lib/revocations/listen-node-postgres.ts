@@ -1,10 +1,8 @@
 import type { AnyDatabase } from '../dialects/types.js'
-import type { Listen, Listening } from './listen.js'
+import { APPLICATION_NAME, type Listen, type Listening } from './listen.js'
 
 /** A connection that does not answer within this time is given up on. */
 const CONNECT_TIMEOUT_MS = 5000
-/** The name the listening connection shows in pg_stat_activity. */
-export const APPLICATION_NAME = 'fastify-access-tokens revocations'
 /** How long a goodbye may take before the socket is simply destroyed. */
 const END_TIMEOUT_MS = 1000
 

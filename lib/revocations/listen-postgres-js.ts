@@ -1,57 +1,95 @@
-import type { Listen, Listening } from './listen.js'
+import { APPLICATION_NAME, type Listen, type Listening } from './listen.js'
 
-/** How long an unlisten may take before it is given up on. */
-const UNLISTEN_TIMEOUT_MS = 1000
+/** How long closing the listening client may take before its connection is dropped. */
+const END_TIMEOUT_SECONDS = 1
+
+/** What the listener needs of a postgres.js client: its statements, its end. */
+export interface ListeningClient {
+  unsafe(query: string): PromiseLike<unknown>
+  notify(channel: string, payload: string): PromiseLike<unknown>
+  end(options: { timeout: number }): Promise<void>
+}
+
+/** The postgres.js options the listener adds to the application's. */
+export interface ListenerOptions {
+  max: 1
+  /** No idle timeout. */
+  idle_timeout: 0
+  max_lifetime: null
+  fetch_types: false
+  /** Each notification of the channels listened on. */
+  onnotify(channel: string, payload: string): void
+  /** The connection closed, whatever the reason. */
+  onclose(): void
+}
+
+/** Makes a postgres.js client: postgres.js's own default export, by default. */
+export type ClientFactory = (options: Record<string, unknown> & ListenerOptions) => ListeningClient
+
+async function postgresJs (options: Record<string, unknown> & ListenerOptions): Promise<ListeningClient> {
+  // Loaded only for an application on postgres.js: it is installed then.
+  const { default: postgres } = await import('postgres')
+  return postgres(options)
+}
+
+/** An identifier as PostgreSQL reads it in double quotes. */
+function quoted (name: string): string {
+  return `"${name.replace(/"/g, '""')}"`
+}
 
 /**
- * postgres.js: `sql.listen` opens one connection of its own for every
- * listener of the client, outside the pool. It reconnects by itself and
- * listens again, calling `onlisten` each time: notifications sent while it
- * was away are lost, so a second `onlisten` of a channel is a lost
- * connection for the receiver, which drops its cache and listens anew.
- * Null when `client` is not postgres.js.
+ * postgres.js: a client of its own with one connection, on the application
+ * client's settings (`options`), that LISTENs; its notifications and its
+ * end come through `onnotify` and `onclose`, as they do for the client
+ * postgres.js's own `listen` makes. Not `listen` itself: when its
+ * connection closes (a server restart), it listens again once, at once,
+ * and when that fails (the server is not back yet) it stops without a
+ * word; only `onclose` tells the receiver at once that revocations may be
+ * missed. Null when `client` is not postgres.js.
  */
-export function postgresJsListen (client: any): Listen | null {
-  if (typeof client !== 'function' || typeof client.listen !== 'function' ||
-    typeof client.notify !== 'function' || typeof client.unsafe !== 'function') return null
+export function postgresJsListen (client: any, make: ClientFactory | null = null): Listen | null {
+  if (typeof client !== 'function' || typeof client.unsafe !== 'function' ||
+    typeof client.options !== 'object' || client.options === null) return null
 
   return async function listen (channels, handlers): Promise<Listening> {
+    // Before it listens, a closed connection is the failure of the LISTEN
+    // itself, which the caller handles; after it, a lost channel.
+    let listening = false
     let over = false
-    function lost (error: unknown): void {
-      if (over) return
-      over = true
-      handlers.lost(error)
-    }
-    const subscriptions: Array<{ unlisten: () => Promise<void> }> = []
-    async function unlistenAll (): Promise<void> {
-      const pending = Promise.all(subscriptions.splice(0).map(async (subscription) => await subscription.unlisten().catch(() => {})))
-      let timer: NodeJS.Timeout | undefined
-      await Promise.race([pending, new Promise((resolve) => { timer = setTimeout(resolve, UNLISTEN_TIMEOUT_MS) })])
-      clearTimeout(timer)
-    }
-    try {
-      for (const channel of channels) {
-        let listens = 0
-        subscriptions.push(await client.listen(channel, (payload: string) => {
-          if (!over) handlers.message(channel, payload)
-        }, () => {
-          if (++listens > 1) lost(new Error('the listening connection was lost and opened again'))
-        }))
+    const options = {
+      ...client.options,
+      max: 1,
+      idle_timeout: 0,
+      max_lifetime: null,
+      fetch_types: false,
+      connection: { ...client.options.connection, application_name: APPLICATION_NAME },
+      onnotify (channel: string, payload: string) {
+        if (!over) handlers.message(channel, payload)
+      },
+      onclose () {
+        if (!listening || over) return
+        over = true
+        handlers.lost(new Error('the listening connection was closed'))
       }
+    } as const
+    const own = make === null ? await postgresJs(options) : make(options)
+    try {
+      for (const channel of channels) await own.unsafe(`listen ${quoted(channel)}`)
     } catch (error) {
       over = true
-      await unlistenAll()
+      await own.end({ timeout: 0 })
       throw error
     }
+    listening = true
     return {
       async notify (channel, payload) {
-        // Through any connection: PostgreSQL delivers notifications in
-        // commit order whatever their channel and sender.
-        await client.notify(channel, payload)
+        // Through the listening connection itself: the heartbeat that comes
+        // back confirms this very connection.
+        await own.notify(channel, payload)
       },
       async close () {
         over = true
-        await unlistenAll()
+        await own.end({ timeout: END_TIMEOUT_SECONDS })
       }
     }
   }

@@ -3,6 +3,9 @@
  * connection of its own that listens on some channels. Everything else
  * (heartbeat, reconnection, the cache's liveness) is in pg-receiver.ts.
  */
+/** The name a listening connection shows in pg_stat_activity: it stays open and idle. */
+export const APPLICATION_NAME = 'fastify-access-tokens revocations'
+
 export interface ListenHandlers {
   message(channel: string, payload: string): void
   /** The connection is gone or broken; called at most once, never after close(). */
