@@ -5,76 +5,21 @@
 // counted from the moment the revoking request has answered. Many rounds,
 // and the worst one is what is asserted.
 import t, { type Test } from 'tap'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { request as undiciRequest, Agent } from 'undici'
+import { Agent } from 'undici'
 import { familyOf, onePerFamily, openDatabase, type TestDatabase, type TestDriver } from './helpers/databases.js'
 import type { DialectName } from '../lib/dialects/types.js'
-import { insertUser, PASSWORD } from './helpers/app.js'
-import { within } from './helpers/within.js'
-import { childEnv } from './helpers/child-env.js'
+import { insertUser } from './helpers/app.js'
+import { loginOn as login, startInstance, type Instance } from './helpers/instances.js'
 import { hashToken } from '../index.js'
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BOUNDS: Record<DialectName, number> = { sqlite: 1000, pg: 100, mysql: 1000 }
 const ROUNDS = 20
 // Keep-alive connections: a new TCP connection per probe would blur the measure.
 const agent = new Agent({ connections: 8 })
 t.teardown(() => agent.close())
-
-interface Instance {
-  request(method: string, path: string, options?: { token?: string, body?: unknown }): Promise<{ status: number, body: any }>
-}
-
-async function startInstance (t: Test, dialect: DialectName, database: string, options: Record<string, unknown>): Promise<Instance> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/cache-instance.ts'], {
-    cwd: ROOT,
-    env: childEnv({ INSTANCE_DIALECT: dialect, INSTANCE_DATABASE: database, INSTANCE_OPTIONS: JSON.stringify(options) }),
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const exited = once(child, 'exit')
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM')
-      await exited
-    }
-  })
-  let output = ''
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
-  const port = await within(new Promise<number>((resolve, reject) => {
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk
-      const found = /^\{"port":(\d+)\}$/m.exec(output)
-      if (found !== null) resolve(Number(found[1]))
-    })
-    exited.then(([code]) => reject(new Error(`instance exited (${code}) before listening:\n${output}`)), reject)
-  }), 30_000)
-  return {
-    async request (method, path, { token, body } = {}) {
-      const headers: Record<string, string> = {}
-      if (token !== undefined) headers.authorization = `Bearer ${token}`
-      if (body !== undefined) headers['content-type'] = 'application/json'
-      const response = await undiciRequest(`http://127.0.0.1:${port}${path}`, {
-        method: method as 'GET',
-        headers,
-        dispatcher: agent,
-        body: body === undefined ? undefined : JSON.stringify(body)
-      })
-      const text = await response.body.text()
-      return { status: response.statusCode, body: text === '' ? null : JSON.parse(text) }
-    }
-  }
-}
-
-async function login (instance: Instance, email: string): Promise<string> {
-  const response = await instance.request('POST', '/auth/login', { body: { username: email, password: PASSWORD } })
-  if (response.status !== 200) throw new Error(`login failed: ${response.status}`)
-  return response.body.access_token
-}
 
 /** Asks `instance` again and again until the token is refused; returns when, in ms after `since`. */
 async function refusal (instance: Instance, token: string, since: number, limit: number): Promise<number> {
@@ -118,7 +63,7 @@ for (const driver of onePerFamily) {
   t.test(`${dialect}: a revocation on one instance is refused by the others within ${BOUNDS[dialect]} ms`, async (t) => {
     const { tdb, where } = await sharedDatabase(t, driver)
     const userId = await insertUser(tdb, { email: 'a@example.com', quickHash: true })
-    const instances = await Promise.all([0, 1, 2].map(() => startInstance(t, dialect, where, OPTIONS)))
+    const instances = await Promise.all([0, 1, 2].map(() => startInstance(t, 'test/helpers/cache-instance.ts', { INSTANCE_DIALECT: dialect, INSTANCE_DATABASE: where, INSTANCE_OPTIONS: JSON.stringify(OPTIONS) }, agent)))
     const [one, ...others] = instances
 
     // The others do serve from their caches: a row deleted behind the
