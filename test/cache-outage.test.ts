@@ -20,7 +20,7 @@ import { drivers, familyOf, onePerFamily, openDatabase, type TestDatabase, type 
 import { buildApp, bearer, type TestApp } from './helpers/app.js'
 import { insertUser } from './helpers/app.js'
 import { startProxy, type TcpProxy } from './helpers/tcp-proxy.js'
-import { within } from './helpers/within.js'
+import { until, within } from './helpers/within.js'
 import { hashToken } from '../index.js'
 import { APPLICATION_NAME } from '../lib/revocations/listen.js'
 
@@ -90,15 +90,6 @@ async function cachedButGone (t: Test, built: Setup): Promise<string> {
   await built.direct.query(built.direct.dialect === 'pg' ? 'delete from access_token where token = $1' : 'delete from access_token where token = ?', [hashToken(token)])
   t.equal(await status(built.app, token), 200, 'served from the cache')
   return token
-}
-
-async function until (condition: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms
-  while (!await condition()) {
-    if (Date.now() > deadline) return false
-    await sleep(10)
-  }
-  return true
 }
 
 function count (lines: string[], pattern: RegExp): number {

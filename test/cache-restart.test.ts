@@ -23,7 +23,7 @@ import { accessTokens as mysqlTokens } from '../lib/schema/mysql.js'
 import { drivers } from './helpers/databases.js'
 import { bearer, PASSWORD } from './helpers/app.js'
 import { startPrivateMariadb, startPrivatePostgres, type PrivateServer } from './helpers/private-servers.js'
-import { within } from './helpers/within.js'
+import { until, within } from './helpers/within.js'
 const LAPSE = /cannot be received/
 const RECOVERY = /are received again/
 
@@ -83,15 +83,6 @@ async function login (app: FastifyInstance): Promise<string> {
 
 async function status (app: FastifyInstance, token: string): Promise<number> {
   return (await within(app.inject({ url: '/me', headers: bearer(token) }))).statusCode
-}
-
-async function until (condition: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms
-  while (!await condition()) {
-    if (Date.now() > deadline) return false
-    await sleep(10)
-  }
-  return true
 }
 
 for (const driver of drivers.filter((name): name is ServerDriver => name in SERVERS)) {

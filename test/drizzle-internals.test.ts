@@ -19,17 +19,10 @@ import { APPLICATION_NAME } from '../lib/revocations/listen.js'
 import { accessTokens as sqliteTokens } from '../lib/schema/sqlite.js'
 import { accessTokens as pgTokens } from '../lib/schema/pg.js'
 import { drivers, openDatabase } from './helpers/databases.js'
+import { until } from './helpers/within.js'
 
 const legacy = npmVersion.startsWith('0.')
 
-async function until (condition: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > deadline) return false
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-  return true
-}
 // postgres.js exports no package.json: read it from the installed folder.
 const postgresVersion: string = JSON.parse(readFileSync(new URL('../node_modules/postgres/package.json', import.meta.url), 'utf8')).version
 

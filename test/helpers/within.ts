@@ -10,3 +10,13 @@ export function within<T> (work: Promise<T>, ms = HANG_MS): Promise<T> {
   })
   return Promise.race([work, hang]).finally(() => clearTimeout(timer))
 }
+
+/** Checks `condition` every 10 ms until it holds (true) or `ms` have passed (false). */
+export async function until (condition: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
+  while (!await condition()) {
+    if (Date.now() > deadline) return false
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  return true
+}
