@@ -50,20 +50,20 @@ async function sharedDatabase (t: Test, driver: TestDriver): Promise<{ tdb: Test
 }
 
 const REVOCATIONS = ['logout', 'delete session', 'logout-all', 'eviction by maxTokensPerUser', 'invalidateUser'] as const
-const OPTIONS = { maxTokensPerUser: 3 }
+const OPTIONS = { cache: true, maxTokensPerUser: 3 }
 
 function sqlOf (dialect: DialectName, text: string): string {
   let n = 0
   return dialect === 'pg' ? text.replace(/\?/g, () => `$${++n}`) : text
 }
 
-// The instances run the family's reference driver (test/helpers/cache-instance.ts).
+// The instances run the family's reference driver (test/helpers/instance-server.ts).
 for (const driver of onePerFamily) {
   const dialect = familyOf(driver)
   t.test(`${dialect}: a revocation on one instance is refused by the others within ${BOUNDS[dialect]} ms`, async (t) => {
     const { tdb, where } = await sharedDatabase(t, driver)
     const userId = await insertUser(tdb, { email: 'a@example.com', quickHash: true })
-    const instances = await Promise.all([0, 1, 2].map(() => startInstance(t, 'test/helpers/cache-instance.ts', { INSTANCE_DIALECT: dialect, INSTANCE_DATABASE: where, INSTANCE_OPTIONS: JSON.stringify(OPTIONS) }, agent)))
+    const instances = await Promise.all([0, 1, 2].map(() => startInstance(t, 'test/helpers/instance-server.ts', { INSTANCE_DIALECT: dialect, INSTANCE_DATABASE: where, INSTANCE_OPTIONS: JSON.stringify(OPTIONS) }, agent)))
     const [one, ...others] = instances
 
     // The others do serve from their caches: a row deleted behind the

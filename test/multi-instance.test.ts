@@ -8,7 +8,7 @@ import { hashToken } from '../index.js'
 
 /** Starts test/helpers/instance-server.ts on the test's database; killed when the test ends. */
 function startOn (t: Test, tdb: TestDatabase, options: Record<string, unknown> = {}): Promise<Instance> {
-  return startInstance(t, 'test/helpers/instance-server.ts', { INSTANCE_DIALECT: tdb.dialect, INSTANCE_DATABASE_URL: tdb.url as string, INSTANCE_OPTIONS: JSON.stringify(options) })
+  return startInstance(t, 'test/helpers/instance-server.ts', { INSTANCE_DIALECT: tdb.dialect, INSTANCE_DATABASE: tdb.url as string, INSTANCE_OPTIONS: JSON.stringify(options) })
 }
 
 // Two processes share a database server; PGlite lives inside one process.
