@@ -14,10 +14,14 @@ import type { FastifyBaseLogger } from 'fastify'
 const handlers = { message () {}, lost () {} }
 
 /** The warnings a receiver logs (it logs nothing else). */
-function warnings (): { lines: string[], logger: FastifyBaseLogger } {
+function warnings (): { lines: string[], errors: unknown[], logger: FastifyBaseLogger } {
   const lines: string[] = []
-  const warn = (object: unknown, message?: string): void => { lines.push(message ?? String(object)) }
-  return { lines, logger: { warn } as unknown as FastifyBaseLogger }
+  const errors: unknown[] = []
+  const warn = (object: unknown, message?: string): void => {
+    lines.push(message ?? String(object))
+    if (message !== undefined) errors.push((object as { err?: unknown }).err)
+  }
+  return { lines, errors, logger: { warn } as unknown as FastifyBaseLogger }
 }
 
 t.test('PGlite: a listen that fails on its second channel stops the first, and fails', async (t) => {
@@ -109,10 +113,12 @@ t.test('a receiver closed while a retry waits: the retry is called off', async (
   const receiver = new PgReceiver(listen, new VerifiedCache({ ttlSeconds: 60, max: 10 }), log.logger)
   // start() waits a while for a first heartbeat, which cannot come.
   receiver.start().catch(t.error)
-  attempts[0].fail(new Error('connection refused'))
+  attempts[0].fail(new Error(`connection refused for ${'x'.repeat(43)}`))
   await sleep(20)
   t.equal(attempts.length, 1, 'the first attempt failed; the retry waits')
   t.match(log.lines.join('\n'), /cannot be received/, 'the lapse is logged')
+  // As the poll receiver logs it: a 503's error, its cause scrubbed.
+  t.match(log.errors, [{ code: 'TOKEN_STORE_UNAVAILABLE', cause: { message: 'connection refused for [redacted]' } }], 'the lapse is logged with the store error, scrubbed')
   await receiver.close()
   await sleep(300)
   t.equal(attempts.length, 1, 'no attempt after close')

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import type { FastifyBaseLogger } from 'fastify'
 import type { VerifiedCache } from '../cache.js'
+import { storeUnavailable } from '../errors.js'
 import { decode } from './events.js'
 import { Liveness } from './liveness.js'
 import type { Listen, Listening } from './listen.js'
@@ -140,7 +141,9 @@ export class PgReceiver implements Receiver {
     this.#pending = null
     listening?.close().catch(() => {})
     if (this.#closed) return
-    this.#liveness.lost(error)
+    // Logged as the poll receiver logs its failures: a 503's error, its
+    // cause scrubbed of anything that could be a secret or a digest.
+    this.#liveness.lost(storeUnavailable(error))
     const wait = RETRY_MS[Math.min(this.#failures++, RETRY_MS.length - 1)]
     this.#retry = setTimeout(() => {
       this.#retry = null
