@@ -125,7 +125,10 @@ async function registerAccessTokens (app: FastifyInstance, opts: AccessTokensOpt
   // Fail closed: a route declared before the plugin was registered never
   // passed through the hook above, and `config.auth: true` on it would let
   // anonymous requests through. Where this scope's hooks reach it (the
-  // plugin's scope), its guard runs here instead.
+  // plugin's scope), its guard runs here instead. So does that of a route
+  // whose config.auth an onRoute hook added after the plugin's set: that
+  // hook ran after the one above. Hence this hook is added even when no
+  // route was declared before the plugin.
   const lateGuards = new WeakMap<object, AuthHook>()
   // It runs on every request of the scope, so it is written with `done`: a
   // route with nothing to check costs no promise.

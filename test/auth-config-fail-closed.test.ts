@@ -52,3 +52,29 @@ for (const driver of drivers) {
     })
   }
 }
+
+// config.auth set by an onRoute hook the application adds after the plugin:
+// the plugin's own onRoute hook ran first and saw none, so the route is
+// guarded at request time, by the hook that guards routes declared before
+// the plugin (which must be there even when none was).
+t.test('config.auth set by a later onRoute hook is guarded all the same, and an invalid one fails closed', async (t) => {
+  const tdb = await openDatabase('better-sqlite3')
+  t.teardown(() => tdb.close())
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(accessTokens, { database: tdb.db })
+  app.addHook('onRoute', (route) => {
+    // The types allow no invalid value; a JavaScript application may set one.
+    if (route.url.startsWith('/admin')) route.config = { ...route.config, auth: (route.url === '/admin/bad' ? 'yes' : true) as never }
+  })
+  let reached = 0
+  app.get('/admin/notes', async () => { reached++; return 'notes' })
+  app.get('/admin/bad', async () => { reached++; return 'bad' })
+  await app.ready()
+  t.equal((await app.inject({ url: '/admin/notes' })).statusCode, 401, 'anonymous is refused')
+  t.equal((await app.inject({ url: '/admin/bad' })).statusCode, 500, 'an invalid config.auth fails closed')
+  t.equal(reached, 0, 'no handler was reached')
+  const userId = await insertUser(tdb, { email: 'ann@example.com', quickHash: true })
+  const { token } = await app.accessTokens.issue(userId)
+  t.equal((await app.inject({ url: '/admin/notes', headers: bearer(token) })).statusCode, 200, 'a token is accepted')
+})
