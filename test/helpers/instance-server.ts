@@ -4,7 +4,9 @@
 // INSTANCE_DIALECT ('sqlite', 'pg' or 'mysql') and INSTANCE_DATABASE (a file
 // for SQLite, a URL otherwise), and INSTANCE_OPTIONS (JSON plugin options).
 // Besides the plugin's routes: GET /me, and POST /invalidate/:id, which calls
-// invalidateUser. Prints `{"port":N}` once listening; SIGTERM ends it.
+// invalidateUser. Prints `{"port":N}` once listening; SIGTERM ends it, and
+// so does the end of its standard input, which the test process holds: it
+// does not outlive a test runner that died.
 import Fastify from 'fastify'
 import Database from 'better-sqlite3'
 import pg from 'pg'
@@ -53,8 +55,14 @@ await app.listen({ port: 0, host: '127.0.0.1' })
 const address = app.server.address()
 process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address !== null ? address.port : null })}\n`)
 
-process.once('SIGTERM', async function stop () {
-  await app.close()
-  await end()
-  process.exit(0)
-})
+let stopping: Promise<void> | null = null
+async function stop (): Promise<void> {
+  stopping ??= (async () => {
+    await app.close()
+    await end()
+    process.exit(0)
+  })()
+  await stopping
+}
+process.once('SIGTERM', stop)
+process.stdin.once('end', stop).resume()

@@ -25,7 +25,9 @@ export interface Instance {
  */
 export async function startInstance (t: Test, script: string, env: Record<string, string>, dispatcher?: Dispatcher): Promise<Instance> {
   // tap's loaders stay out of the child: it runs under tsx.
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+  // Its standard input stays open while this process lives: should the test
+  // runner die, the instance sees it end, and stops.
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] })
   const exited = once(child, 'exit')
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {
