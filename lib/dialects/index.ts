@@ -1,5 +1,5 @@
 import { entityKind } from 'drizzle-orm'
-import type { AnyDatabase, Dialect, DialectName, Driver } from './types.js'
+import type { Dialect, Driver, DrizzleDatabase, MySqlDrizzleDatabase, PgDrizzleDatabase, SQLiteDrizzleDatabase } from './types.js'
 import { sqliteDialect } from './sqlite.js'
 import { pgDialect } from './pg.js'
 import { mysqlDialect } from './mysql.js'
@@ -12,15 +12,23 @@ import { pglite } from './drivers/pglite.js'
 import { mysql2 } from './drivers/mysql2.js'
 import { timeLimited } from './time-limit.js'
 
-export type { Dialect, DialectName, DriverName, AnyDatabase } from './types.js'
+export type { Dialect, DialectName, DriverName } from './types.js'
 
 /** Every driver the plugin runs on; a new one is a file in drivers/ and a line here. */
 export const DRIVERS: readonly Driver[] = [betterSqlite3, libsql, nodeSqlite, nodePostgres, postgresJs, pglite, mysql2]
 
-const FAMILIES: Record<DialectName, (db: AnyDatabase, driver: Driver) => Dialect> = {
-  sqlite: sqliteDialect,
-  pg: pgDialect,
-  mysql: mysqlDialect
+/**
+ * The dialect of `db` on `driver`, whose database class it is (the
+ * entityKind said so). Each family's databases are passed as what its
+ * dialect needs of them: the compiler checks every supported driver's
+ * database against it, on the installed Drizzle.
+ */
+function dialectFor (db: DrizzleDatabase, driver: Driver): Dialect {
+  switch (driver.family) {
+    case 'sqlite': return sqliteDialect(db as SQLiteDrizzleDatabase, driver)
+    case 'pg': return pgDialect(db as PgDrizzleDatabase, driver)
+    case 'mysql': return mysqlDialect(db as MySqlDrizzleDatabase, driver)
+  }
 }
 
 const BY_KIND = new Map(DRIVERS.map((driver) => [driver.databaseKind, driver]))
@@ -36,15 +44,15 @@ export const SUPPORTED = 'better-sqlite3, @libsql/client, node:sqlite (Drizzle 1
  * builds for each driver, by its entityKind rather than `instanceof`, so two
  * copies of drizzle-orm still agree, and Drizzle 0.45 and 1.x alike.
  */
-export function dialectOf (db: AnyDatabase): Dialect | null {
+export function dialectOf (db: unknown): Dialect | null {
   if (db === null || typeof db !== 'object') return null
-  const kind = db.constructor?.[entityKind]
+  const kind: unknown = (db.constructor as { [entityKind]?: unknown } | undefined)?.[entityKind]
   const driver = typeof kind === 'string' ? BY_KIND.get(kind) : undefined
-  return driver === undefined ? null : FAMILIES[driver.family](db, driver)
+  return driver === undefined ? null : dialectFor(db as DrizzleDatabase, driver)
 }
 
 /** The dialect of `database`, or a TypeError naming what was expected. */
-export function requireDialect (database: AnyDatabase): Dialect {
+export function requireDialect (database: unknown): Dialect {
   const dialect = dialectOf(database)
   if (dialect === null) throw new TypeError(`expected a Drizzle database on ${SUPPORTED}`)
   return dialect
@@ -52,6 +60,5 @@ export function requireDialect (database: AnyDatabase): Dialect {
 
 /** The dialect the plugin runs on: `dialect` with every call bounded by `storeTimeoutMs` (see time-limit.ts). */
 export async function withStoreTimeout (dialect: Dialect, storeTimeoutMs: number | null): Promise<Dialect> {
-  const driver = BY_NAME.get(dialect.driver)!
-  return timeLimited(dialect, driver, storeTimeoutMs, (db) => FAMILIES[driver.family](db, driver))
+  return timeLimited(dialect, BY_NAME.get(dialect.driver)!, storeTimeoutMs)
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { and, desc, eq, is, sql } from 'drizzle-orm'
 import { MySqlTable } from 'drizzle-orm/mysql-core'
-import { driverError, type Dialect, type DrizzleTable, type AnyDatabase, type Driver, type TokenInsert } from './types.js'
+import { driverError, type DrizzleTable, type MySqlDatabase, type MySqlDialect, type MySqlDriver, type TokenInsert } from './types.js'
 import { users, accessTokens } from '../schema/mysql.js'
 import { deleteAllBut } from './trim.js'
 import { retry } from './retry.js'
@@ -24,8 +24,8 @@ function lockName (insert: TokenInsert): string {
 }
 
 /** MySQL: named and row locks for the per-user limit, no LIMIT inside IN (...). */
-export function mysqlDialect (db: AnyDatabase, driver: Driver): Dialect {
-  const transaction = driver.transaction!
+export function mysqlDialect (db: MySqlDatabase, driver: MySqlDriver): MySqlDialect {
+  const transaction = driver.transaction
   return {
     name: 'mysql',
     driver: driver.name,
@@ -41,7 +41,7 @@ export function mysqlDialect (db: AnyDatabase, driver: Driver): Dialect {
       const keep = insert.keep
       const lock = lockName(insert)
       let inserted = false
-      await retry(() => transaction(db, async (tx: AnyDatabase) => {
+      await retry(() => transaction(db, async (tx) => {
         inserted = false
         // Concurrent logins of one user first queue on a named lock, as on
         // PostgreSQL's advisory lock: the locking read below alone lets
@@ -54,10 +54,10 @@ export function mysqlDialect (db: AnyDatabase, driver: Driver): Dialect {
           // Locking the owner's rows makes each login count what the others
           // committed, even the one that released the named lock just before
           // its commit.
-          const owned: Array<{ token: string }> = await tx.select({ token: insert.token }).from(insert.table)
+          const owned = await tx.select({ token: insert.token }).from(insert.table)
             .where(and(eq(insert.userId, insert.ownerId), insert.counted))
             .orderBy(desc(insert.createdAt), desc(insert.token))
-            .for('update')
+            .for('update') as Array<{ token: string }>
           if (insert.atLimit === 'refuse' && owned.length >= keep) return
           await tx.insert(insert.table).values(insert.values)
           // MySQL refuses LIMIT inside IN (...): the rows to keep come from the
@@ -85,6 +85,10 @@ export function mysqlDialect (db: AnyDatabase, driver: Driver): Dialect {
       return is(table, MySqlTable)
     },
     defaults: { userTable: users, tokenTable: accessTokens },
-    migrate: (folder, table) => driver.migrate(db, folder, table)
+    migrate: (folder, table) => driver.migrate(db, folder, table),
+    async boundedPool (ms) {
+      const pooled = await driver.boundedPool(db, ms)
+      return pooled == null ? null : mysqlDialect(pooled, driver)
+    }
   }
 }

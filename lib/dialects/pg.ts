@@ -1,12 +1,12 @@
 import { is, sql } from 'drizzle-orm'
 import { PgTable } from 'drizzle-orm/pg-core'
-import { driverError, type Dialect, type DrizzleTable, type AnyDatabase, type Driver, type TokenInsert } from './types.js'
+import { driverError, type DrizzleTable, type PgDatabase, type PgDialect, type PgDriver, type TokenInsert } from './types.js'
 import { users, accessTokens } from '../schema/pg.js'
-import { countedTokens, deleteAllBut, newestOthers } from './trim.js'
+import { allBut, countedTokens, newestOthers } from './trim.js'
 
 /** PostgreSQL: advisory locks for the per-user limit, SQLSTATE 23505 for a unique violation. */
-export function pgDialect (db: AnyDatabase, driver: Driver): Dialect {
-  const transaction = driver.transaction!
+export function pgDialect (db: PgDatabase, driver: PgDriver): PgDialect {
+  const transaction = driver.transaction
   return {
     name: 'pg',
     driver: driver.name,
@@ -21,7 +21,7 @@ export function pgDialect (db: AnyDatabase, driver: Driver): Dialect {
         return true
       }
       let inserted = false
-      await transaction(db, async (tx: AnyDatabase) => {
+      await transaction(db, async (tx) => {
         // Concurrent logins of one user queue here, so each sees the rows
         // the others committed and the limit holds. The lock ends with the
         // transaction.
@@ -29,7 +29,7 @@ export function pgDialect (db: AnyDatabase, driver: Driver): Dialect {
         if (insert.atLimit === 'refuse' && (await countedTokens(tx, insert)).length >= insert.keep!) return
         await tx.insert(insert.table).values(insert.values)
         if (insert.atLimit !== 'refuse') {
-          const evicted: Array<{ token: string }> = await deleteAllBut(tx, insert, newestOthers(tx, insert)).returning({ token: insert.token })
+          const evicted = await tx.delete(insert.table).where(allBut(insert, newestOthers(tx, insert))).returning({ token: insert.token }) as Array<{ token: string }>
           if (evicted.length > 0) await insert.publish?.(tx, evicted.map((row) => row.token))
         }
         inserted = true
@@ -43,6 +43,10 @@ export function pgDialect (db: AnyDatabase, driver: Driver): Dialect {
       return is(table, PgTable)
     },
     defaults: { userTable: users, tokenTable: accessTokens },
-    migrate: (folder, table) => driver.migrate(db, folder, table)
+    migrate: (folder, table) => driver.migrate(db, folder, table),
+    async boundedPool (ms) {
+      const pooled = await driver.boundedPool?.(db, ms)
+      return pooled == null ? null : pgDialect(pooled, driver)
+    }
   }
 }

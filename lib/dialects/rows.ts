@@ -3,7 +3,8 @@ import type { Column } from 'drizzle-orm'
 /** A selected field, as a Drizzle prepared query lists them: its path in the result object and its column. */
 export interface SelectedField {
   path: string[]
-  field: Column
+  /** The column; only its mapping of driver values is used. */
+  field: Pick<Column, 'mapFromDriverValue'>
 }
 
 /**
@@ -18,12 +19,12 @@ export function rowMapper<Row> (fields: SelectedField[]): (rows: unknown[][]) =>
   const width = selected.length
   return function toRows (rows) {
     return rows.map((row) => {
-      const result: Record<string, any> = {}
+      const result: Record<string, unknown> = {}
       for (let i = 0; i < width; i++) {
         const { outer, inner, column } = selected[i]
         const value = row[i] === null ? null : column.mapFromDriverValue(row[i])
         if (inner === undefined) result[outer] = value
-        else (result[outer] ??= {})[inner] = value
+        else ((result[outer] ??= {}) as Record<string, unknown>)[inner] = value
       }
       return result as Row
     })

@@ -1,6 +1,6 @@
 import { eq, is } from 'drizzle-orm'
 import { SQLiteTable } from 'drizzle-orm/sqlite-core'
-import { driverError, type Dialect, type DrizzleTable, type AnyDatabase, type AnyQuery, type Driver, type TokenInsert } from './types.js'
+import { driverError, type DrizzleTable, type Query, type SQLiteDatabase, type SQLiteDialect, type SQLiteDriver, type SQLiteQueryBuilder, type TokenInsert } from './types.js'
 import { users, accessTokens } from '../schema/sqlite.js'
 import { deleteAllBut, newestOthers, refuseOverLimit, selectAllBut } from './trim.js'
 
@@ -20,8 +20,8 @@ function isUniqueViolation (error: unknown): boolean {
  * the newest) that need no answer in between, run atomically by the driver
  * with the write lock taken at the start.
  */
-export function sqliteDialect (db: AnyDatabase, driver: Driver): Dialect {
-  const atomically = driver.atomically!
+export function sqliteDialect (db: SQLiteDatabase, driver: SQLiteDriver): SQLiteDialect {
+  const atomically = driver.atomically
   return {
     name: 'sqlite',
     driver: driver.name,
@@ -30,13 +30,13 @@ export function sqliteDialect (db: AnyDatabase, driver: Driver): Dialect {
     all: (query) => driver.all(query),
     write: (query) => driver.write(query),
     async insertToken (insert: TokenInsert) {
-      const statements = (tx: AnyDatabase): AnyQuery[] => {
+      const statements = (tx: SQLiteQueryBuilder): Query[] => {
         const insertRow = tx.insert(insert.table).values(insert.values)
         if (insert.keep === null) return [insertRow]
         if (insert.atLimit === 'refuse') return [insertRow, refuseOverLimit(tx, insert)]
         // The revocation of the evicted is published from the very rows the
         // delete takes, just before it, in the same transaction.
-        const trim = (): AnyQuery => deleteAllBut(tx, insert, newestOthers(tx, insert))
+        const trim = (): Query => deleteAllBut(tx, insert, newestOthers(tx, insert))
         const publish = insert.publishSelected?.(tx, selectAllBut(tx, insert, newestOthers(tx, insert))) ?? null
         return publish === null ? [insertRow, trim()] : [insertRow, publish, trim()]
       }
@@ -51,6 +51,8 @@ export function sqliteDialect (db: AnyDatabase, driver: Driver): Dialect {
       return is(table, SQLiteTable)
     },
     defaults: { userTable: users, tokenTable: accessTokens },
-    migrate: (folder, table) => driver.migrate(db, folder, table)
+    migrate: (folder, table) => driver.migrate(db, folder, table),
+    // A file has no pool: its calls are bounded by the busy timeout.
+    boundedPool: async () => null
   }
 }

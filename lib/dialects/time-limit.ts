@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import type { AnyDatabase, Dialect, Driver, Select } from './types.js'
+import type { Dialect, Driver, Select, SelectQuery } from './types.js'
 
 /** A database call that did not answer within `storeTimeoutMs`: the store answers 503. */
 export class StoreTimeoutError extends Error {
@@ -29,7 +29,7 @@ export async function withinLimit<T> (work: Promise<T>, ms: number): Promise<T> 
 
 /**
  * `dialect` with every database call bounded by `ms`, decided at
- * registration (`on` makes the same dialect on another database):
+ * registration:
  * - SQLite: the connection's busy_timeout is `ms`, so a locked file answers
  *   SQLITE_BUSY in time (a synchronous call cannot be interrupted);
  * - server drivers with a pool: the plugin's queries run through a Drizzle
@@ -40,15 +40,14 @@ export async function withinLimit<T> (work: Promise<T>, ms: number): Promise<T> 
  *   database's `casing` option changes none of its statements;
  * - every asynchronous call answers within `ms` or fails with StoreTimeoutError.
  */
-export async function timeLimited (dialect: Dialect, driver: Driver, ms: number | null, on: (db: AnyDatabase) => Dialect): Promise<Dialect> {
+export async function timeLimited (dialect: Dialect, driver: Driver, ms: number | null): Promise<Dialect> {
   if (ms === null) return dialect
   if (dialect.name === 'sqlite') await dialect.db.run(sql.raw(`PRAGMA busy_timeout = ${ms}`))
-  const pooled = await driver.boundedPool?.(dialect.db, ms)
-  const bounded = pooled == null ? dialect : on(pooled)
+  const bounded = await dialect.boundedPool(ms) ?? dialect
   if (driver.synchronous === true) return bounded
   return {
     ...bounded,
-    prepare<Row> (query: unknown, name: string): Select<Row> {
+    prepare<Row> (query: SelectQuery, name: string): Select<Row> {
       const select = bounded.prepare<Row>(query, name)
       return async (values) => withinLimit(Promise.resolve(select(values)), ms)
     },

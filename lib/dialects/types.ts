@@ -1,7 +1,9 @@
 import type { Column, SQL } from 'drizzle-orm'
 import type { DrizzleTable } from '../types.js'
+import type { MySqlQueryBuilder, PgQueryBuilder, Query, QueryBuilder, SelectQuery, SQLiteQueryBuilder } from './query-builder.js'
 
-export type { DrizzleDatabase, DrizzleTable } from '../types.js'
+export type { DrizzleDatabase, DrizzleTable, MySqlDrizzleDatabase, PgDrizzleDatabase, SQLiteDrizzleDatabase } from '../types.js'
+export type { MySqlQueryBuilder, PgQueryBuilder, Query, QueryBuilder, SelectQuery, SQLiteQueryBuilder } from './query-builder.js'
 
 /** A database family: it decides the SQL (types, locks, upserts, errors). */
 export type DialectName = 'sqlite' | 'pg' | 'mysql'
@@ -9,17 +11,20 @@ export type DialectName = 'sqlite' | 'pg' | 'mysql'
 /** A driver: it decides how statements run, transactions hold, rows come back. */
 export type DriverName = 'better-sqlite3' | 'libsql' | 'node-sqlite' | 'node-postgres' | 'postgres-js' | 'pglite' | 'mysql2'
 
-/**
- * A Drizzle database or transaction of any dialect. The store builds its
- * queries with the builder methods every dialect shares; the driver runs them.
- * Drizzle's database classes differ between its versions (0.45: PgDatabase...,
- * 1.x: PgAsyncDatabase...) and between families, and the builders are
- * overloaded per family: no single Drizzle type describes them all.
- */
-export type AnyDatabase = any
-
-/** A query builder of any dialect, not yet run. */
-export type AnyQuery = any
+// A database as a dialect holds it: its builders, and the driver's client
+// (which Drizzle's drizzle() adds to the database it returns).
+/** A SQLite database: better-sqlite3, libSQL or node:sqlite. */
+export type SQLiteDatabase = SQLiteQueryBuilder & { readonly $client?: unknown, run(query: SQL): unknown }
+/** A PostgreSQL database: node-postgres, postgres.js or PGlite. */
+export type PgDatabase = PgQueryBuilder & {
+  readonly $client?: unknown
+  transaction(work: (tx: PgQueryBuilder) => Promise<void>): Promise<void>
+}
+/** A MySQL database: mysql2. */
+export type MySqlDatabase = MySqlQueryBuilder & {
+  readonly $client?: unknown
+  transaction(work: (tx: MySqlQueryBuilder) => Promise<void>): Promise<void>
+}
 
 /** A prepared select: values for its placeholders in, rows out (synchronously on synchronous drivers). */
 export type Select<Row> = (values: Record<string, unknown>) => Row[] | Promise<Row[]>
@@ -49,20 +54,20 @@ export interface TokenInsert {
    * tokens, run inside the insert's transaction when any were evicted
    * (lib/revocations); null: nowhere to publish.
    */
-  publish?: ((tx: AnyDatabase, digests: string[]) => AnyQuery | null) | null
+  publish?: ((tx: PgQueryBuilder | MySqlQueryBuilder, digests: string[]) => PromiseLike<unknown> | null) | null
   /**
    * SQLite: the statement (or null) that publishes the revocation of the
    * rows `evicted` selects (their `token`), run just before they are
    * deleted, among the statements the driver runs atomically without
    * reading an answer in between; null: nowhere to publish.
    */
-  publishSelected?: ((tx: AnyDatabase, evicted: AnyQuery) => AnyQuery | null) | null
+  publishSelected?: ((tx: SQLiteQueryBuilder, evicted: SelectQuery) => Query | null) | null
 }
 
-/** How one driver runs what the family's SQL builds. */
-export interface Driver {
+/** How one driver runs what the family's SQL builds, on a `Database` of its family. */
+interface DriverOf<Family extends DialectName, Database> {
   readonly name: DriverName
-  readonly family: DialectName
+  readonly family: Family
   /** The entityKind of the database class Drizzle's `drizzle()` builds for this driver. */
   readonly databaseKind: string
   /** Whether calls answer before they return (better-sqlite3, node:sqlite): nothing to time. */
@@ -73,39 +78,54 @@ export interface Driver {
    * it back, or cancels the call where the driver cannot destroy one
    * (postgres.js). Undefined or null when `db` has no pool (a single client).
    */
-  boundedPool?(db: AnyDatabase, ms: number): Promise<AnyDatabase | null>
+  boundedPool?(db: Database, ms: number): Promise<Database | null>
   /** Prepares a select once, at registration. */
-  prepare<Row>(db: AnyDatabase, query: AnyQuery, name: string): Select<Row>
+  prepare<Row>(db: Database, query: SelectQuery, name: string): Select<Row>
   /** Runs a select and returns its rows. */
-  all<Row>(query: AnyQuery): Promise<Row[]>
+  all<Row>(query: SelectQuery): Promise<Row[]>
   /** Runs an insert, update or delete and returns how many rows it touched. */
-  write(query: AnyQuery): Promise<number>
-  /** PostgreSQL and MySQL: runs `work` in one transaction, on one connection held throughout. */
-  transaction?(db: AnyDatabase, work: (tx: AnyDatabase) => Promise<void>): Promise<void>
-  /**
-   * SQLite only: runs the statements `build` makes, atomically, holding the
-   * write lock from the start, so two processes sharing the file cannot both
-   * count the same rows. Returns how many rows each statement touched.
-   */
-  atomically?(db: AnyDatabase, build: (tx: AnyDatabase) => AnyQuery[]): Promise<number[]>
+  write(query: Query): Promise<number>
   /** Applies a drizzle-kit migrations folder, recording it in `migrationsTable`. */
-  migrate(db: AnyDatabase, migrationsFolder: string, migrationsTable: string): Promise<void>
+  migrate(db: Database, migrationsFolder: string, migrationsTable: string): Promise<void>
 }
 
+export interface SQLiteDriver extends DriverOf<'sqlite', SQLiteDatabase> {
+  /**
+   * Runs the statements `build` makes, atomically, holding the write lock
+   * from the start, so two processes sharing the file cannot both count the
+   * same rows. Returns how many rows each statement touched.
+   */
+  atomically(db: SQLiteDatabase, build: (tx: SQLiteQueryBuilder) => Query[]): Promise<number[]>
+}
+
+export interface PgDriver extends DriverOf<'pg', PgDatabase> {
+  /** Runs `work` in one transaction, on one connection held throughout. */
+  transaction(db: PgDatabase, work: (tx: PgQueryBuilder) => Promise<void>): Promise<void>
+}
+
+export interface MySqlDriver extends DriverOf<'mysql', MySqlDatabase> {
+  boundedPool(db: MySqlDatabase, ms: number): Promise<MySqlDatabase | null>
+  /** Runs `work` in one transaction, on one connection held throughout. */
+  transaction(db: MySqlDatabase, work: (tx: MySqlQueryBuilder) => Promise<void>): Promise<void>
+}
+
+/** A driver of any family. */
+export type Driver = SQLiteDriver | PgDriver | MySqlDriver
+
 /** Everything that differs between databases and drivers, and nothing else. */
-export interface Dialect {
-  readonly name: DialectName
+interface DialectOf<Name extends DialectName, Database extends QueryBuilder> {
+  readonly name: Name
   readonly driver: DriverName
-  readonly db: AnyDatabase
+  readonly db: Database
   /**
    * Prepares a select once, at registration; the returned function runs it
    * with values for its `sql.placeholder`s. Synchronous drivers answer at once.
    */
-  prepare<Row>(query: AnyQuery, name: string): Select<Row>
+  prepare<Row>(query: SelectQuery, name: string): Select<Row>
   /** Runs a select and returns its rows. */
-  all<Row>(query: AnyQuery): Promise<Row[]>
+  all<Row>(query: SelectQuery): Promise<Row[]>
   /** Runs an insert, update or delete and returns how many rows it touched. */
-  write(query: AnyQuery): Promise<number>
+  write(query: Query): Promise<number>
   /**
    * Inserts a token and trims the owner's oldest beyond `keep` (or refuses
    * the insert at the limit), in one transaction that concurrent inserts of
@@ -120,7 +140,18 @@ export interface Dialect {
   readonly defaults: { userTable: DrizzleTable, tokenTable: DrizzleTable }
   /** Applies a drizzle-kit migrations folder, recording it in `migrationsTable`. */
   migrate(migrationsFolder: string, migrationsTable: string): Promise<void>
+  /**
+   * The same dialect on the driver's bounded pool (Driver.boundedPool),
+   * whose calls do not outlive `ms`; null when the database has no pool.
+   */
+  boundedPool(ms: number): Promise<DialectOf<Name, Database> | null>
 }
+
+export type SQLiteDialect = DialectOf<'sqlite', SQLiteDatabase>
+export type PgDialect = DialectOf<'pg', PgDatabase>
+export type MySqlDialect = DialectOf<'mysql', MySqlDatabase>
+/** The dialect of a SQLite, PostgreSQL or MySQL database; `name` tells which, and so the type of `db`. */
+export type Dialect = SQLiteDialect | PgDialect | MySqlDialect
 
 /**
  * The driver's error under Drizzle's DrizzleQueryError, which quotes the SQL

@@ -11,7 +11,7 @@ import { nodePostgresListen } from './listen-node-postgres.js'
 import { postgresJsListen } from './listen-postgres-js.js'
 import { pgliteListen } from './listen-pglite.js'
 import { DRIVERS } from '../dialects/index.js'
-import type { Driver, Dialect } from '../dialects/types.js'
+import type { Driver, Dialect, MySqlDriver, SQLiteDriver } from '../dialects/types.js'
 import { sql } from 'drizzle-orm'
 import { LOG_TABLE, mysqlLog, sqliteLog } from './tables.js'
 import type { Listen } from './listen.js'
@@ -31,7 +31,7 @@ export interface Revocations {
  * The listeners of each PostgreSQL driver, tried in turn on the database's
  * client. A driver added here needs nothing else.
  */
-const LISTENERS: Array<(client: any) => Listen | null> = [nodePostgresListen, postgresJsListen, pgliteListen]
+const LISTENERS: Array<(client: unknown) => Listen | null> = [nodePostgresListen, postgresJsListen, pgliteListen]
 
 function listenerOf (dialect: Dialect): Listen | null {
   for (const make of LISTENERS) {
@@ -69,8 +69,10 @@ async function hasLog (dialect: Dialect, log: typeof sqliteLog | typeof mysqlLog
  */
 async function inMemory (dialect: Dialect, driver: Driver): Promise<boolean> {
   const { db } = dialect
-  if (db.$client?.memory === true) return true
-  if (db.$client?.memory === false) return false
+  // better-sqlite3's Database says whether it is in memory.
+  const client = db.$client as { memory?: unknown } | undefined
+  if (client?.memory === true) return true
+  if (client?.memory === false) return false
   const rows: Array<{ file: unknown }> = await driver.all(db.select({ file: sql`file`.as('file') })
     .from(sql`pragma_database_list`).where(sql`name = 'main'`))
   const file = rows[0]?.file
@@ -78,22 +80,24 @@ async function inMemory (dialect: Dialect, driver: Driver): Promise<boolean> {
 }
 
 export async function setUpRevocations (dialect: Dialect, cache: VerifiedCache | null, log: FastifyBaseLogger): Promise<Revocations> {
-  const { db } = dialect
+  // The driver of the dialect's own family.
   const driver = DRIVERS.find((candidate) => candidate.name === dialect.driver)!
   if (dialect.name === 'pg') {
-    if (cache === null) return { publisher: pgPublisher(db), receiver: null }
+    if (cache === null) return { publisher: pgPublisher(dialect.db), receiver: null }
     const listen = listenerOf(dialect)
     if (listen === null) throw new INVALID_OPTION('cache', 'needs a PostgreSQL driver whose notifications the plugin can listen to (node-postgres, postgres.js or PGlite)')
-    return { publisher: pgPublisher(db), receiver: new PgReceiver(listen, cache, log) }
+    return { publisher: pgPublisher(dialect.db), receiver: new PgReceiver(listen, cache, log) }
   }
   if (dialect.name === 'sqlite' && await inMemory(dialect, driver)) {
-    return { publisher: memoryPublisher(db, driver), receiver: cache === null ? null : memoryReceiver(db, cache) }
+    return { publisher: memoryPublisher(dialect.db, driver), receiver: cache === null ? null : memoryReceiver(dialect.db, cache) }
   }
   const table = dialect.name === 'sqlite' ? sqliteLog : mysqlLog
   if (!await hasLog(dialect, table)) {
     if (cache === null) return { publisher: null, receiver: null }
     throw new INVALID_OPTION('cache', `needs the table ${LOG_TABLE}, through which revocations reach every instance: run migrate(db)`)
   }
-  const publisher = dialect.name === 'sqlite' ? sqliteLogPublisher(db, table, driver) : mysqlLogPublisher(db, table, driver)
-  return { publisher, receiver: cache === null ? null : new PollReceiver(new LogReader(db, table), cache, log) }
+  const publisher = dialect.name === 'sqlite'
+    ? sqliteLogPublisher(dialect.db, table, driver as SQLiteDriver)
+    : mysqlLogPublisher(dialect.db, table, driver as MySqlDriver)
+  return { publisher, receiver: cache === null ? null : new PollReceiver(new LogReader(dialect.db, table), cache, log) }
 }

@@ -1,5 +1,18 @@
 import type { Listen, Listening } from './listen.js'
 
+/** What the listener uses of a PGlite database. */
+interface PGlite {
+  listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>
+  readonly closed?: boolean
+}
+
+/** PGlite, told by its methods (`query` and `exec`, besides `listen`). */
+function isPGlite (client: unknown): client is PGlite {
+  const candidate = client as Partial<PGlite & { query: unknown, exec: unknown }> | null
+  return typeof client === 'object' && client !== null && typeof candidate!.listen === 'function' &&
+    typeof candidate!.query === 'function' && typeof candidate!.exec === 'function'
+}
+
 /**
  * PGlite: PostgreSQL in the process, one connection that is never lost
  * while the database is open. `listen` registers a callback per channel
@@ -8,9 +21,8 @@ import type { Listen, Listening } from './listen.js'
  * then: its query would queue behind every other on the one connection,
  * and lapse under load with nothing lost. Null when `client` is not PGlite.
  */
-export function pgliteListen (client: any): Listen | null {
-  if (typeof client !== 'object' || client === null || typeof client.listen !== 'function' ||
-    typeof client.query !== 'function' || typeof client.exec !== 'function') return null
+export function pgliteListen (client: unknown): Listen | null {
+  if (!isPGlite(client)) return null
 
   return async function listen (channels, handlers): Promise<Listening> {
     let over = false

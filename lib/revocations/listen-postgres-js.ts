@@ -32,6 +32,18 @@ async function postgresJs (options: Record<string, unknown> & ListenerOptions): 
   return postgres(options)
 }
 
+/** What the listener reads of the application's postgres.js client: its settings. */
+interface PostgresJsClient {
+  options: Record<string, unknown> & { connection?: Record<string, unknown> }
+}
+
+/** A postgres.js client: a function (the sql tag) with `unsafe` and its options. */
+function isPostgresJs (client: unknown): client is PostgresJsClient {
+  const candidate = client as Partial<PostgresJsClient & { unsafe: unknown }>
+  return typeof client === 'function' && typeof candidate.unsafe === 'function' &&
+    typeof candidate.options === 'object' && candidate.options !== null
+}
+
 /** An identifier as PostgreSQL reads it in double quotes. */
 function quoted (name: string): string {
   return `"${name.replace(/"/g, '""')}"`
@@ -47,9 +59,8 @@ function quoted (name: string): string {
  * word; only `onclose` tells the receiver at once that revocations may be
  * missed. Null when `client` is not postgres.js.
  */
-export function postgresJsListen (client: any, make: ClientFactory | null = null): Listen | null {
-  if (typeof client !== 'function' || typeof client.unsafe !== 'function' ||
-    typeof client.options !== 'object' || client.options === null) return null
+export function postgresJsListen (client: unknown, make: ClientFactory | null = null): Listen | null {
+  if (!isPostgresJs(client)) return null
 
   return async function listen (channels, handlers): Promise<Listening> {
     // Before it listens, a closed connection is the failure of the LISTEN

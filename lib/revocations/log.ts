@@ -1,5 +1,5 @@
-import { gt, inArray, lt, max, or, sql, type SQL } from 'drizzle-orm'
-import type { AnyDatabase, AnyQuery, DrizzleTable, Driver } from '../dialects/types.js'
+import { asc, gt, inArray, lt, max, or, sql, type SQL } from 'drizzle-orm'
+import type { DrizzleTable, MySqlDatabase, MySqlDriver, MySqlQueryBuilder, QueryBuilder, SelectQuery, SQLiteDatabase, SQLiteDriver, SQLiteQueryBuilder } from '../dialects/types.js'
 import { decode, encode, KEY_LENGTH, type RevocationEvent } from './events.js'
 import type { LogTable } from './tables.js'
 import type { Publisher } from './types.js'
@@ -14,8 +14,8 @@ function logRow (event: RevocationEvent): { createdAt: Date, subject: string } {
  * the log row is written first, when some row matches, and the delete
  * follows in the same transaction.
  */
-export function sqliteLogPublisher (db: AnyDatabase, log: LogTable, driver: Driver): Publisher {
-  const atomically = driver.atomically!
+export function sqliteLogPublisher (db: SQLiteDatabase, log: LogTable, driver: SQLiteDriver): Publisher {
+  const atomically = driver.atomically
   return {
     async revoke (table: DrizzleTable, where: SQL, event: RevocationEvent) {
       const row = logRow(event)
@@ -30,7 +30,7 @@ export function sqliteLogPublisher (db: AnyDatabase, log: LogTable, driver: Driv
     async publish (event: RevocationEvent) {
       await driver.write(db.insert(log).values(logRow(event)))
     },
-    selected (tx: AnyDatabase, evicted: AnyQuery) {
+    selected (tx: SQLiteQueryBuilder, evicted: SelectQuery) {
       // One row naming every evicted token (column "token" of `evicted`),
       // none when there is none.
       return tx.insert(log).select(sql`select null, ${Date.now()}, subject from
@@ -41,12 +41,12 @@ export function sqliteLogPublisher (db: AnyDatabase, log: LogTable, driver: Driv
 }
 
 /** mysql2: an ordinary transaction on a pooled connection. */
-export function mysqlLogPublisher (db: AnyDatabase, log: LogTable, driver: Driver): Publisher {
-  const transaction = driver.transaction!
+export function mysqlLogPublisher (db: MySqlDatabase, log: LogTable, driver: MySqlDriver): Publisher {
+  const transaction = driver.transaction
   return {
     async revoke (table: DrizzleTable, where: SQL, event: RevocationEvent) {
       let deleted = 0
-      await transaction(db, async (tx: AnyDatabase) => {
+      await transaction(db, async (tx) => {
         deleted = await driver.write(tx.delete(table).where(where))
         if (deleted > 0) await tx.insert(log).values(logRow(event))
       })
@@ -55,7 +55,7 @@ export function mysqlLogPublisher (db: AnyDatabase, log: LogTable, driver: Drive
     async publish (event: RevocationEvent) {
       await db.insert(log).values(logRow(event))
     },
-    within (tx: AnyDatabase, event: RevocationEvent) {
+    within (tx: MySqlQueryBuilder, event: RevocationEvent) {
       return tx.insert(log).values(logRow(event))
     }
   }
@@ -85,7 +85,7 @@ export interface LogRead {
  * highest seen, and the holes below it that may still be filled.
  */
 export class LogReader {
-  readonly #db: AnyDatabase
+  readonly #db: QueryBuilder
   readonly #log: LogTable
   #last = 0
   /** Ids skipped over, and when they were first missed (Date.now()). */
@@ -94,7 +94,7 @@ export class LogReader {
   readonly #gapWaitMs: number
   readonly #maxGaps: number
 
-  constructor (db: AnyDatabase, log: LogTable, limits: { gapWaitMs?: number, maxGaps?: number } = {}) {
+  constructor (db: QueryBuilder, log: LogTable, limits: { gapWaitMs?: number, maxGaps?: number } = {}) {
     this.#db = db
     this.#log = log
     this.#gapWaitMs = limits.gapWaitMs ?? GAP_WAIT_MS
@@ -103,7 +103,7 @@ export class LogReader {
 
   /** Starts after the newest row: what was logged before, no cache of this instance holds. */
   async begin (): Promise<void> {
-    const rows: Array<{ last: number | null }> = await this.#db.select({ last: max(this.#log.id) }).from(this.#log)
+    const rows = await this.#db.select({ last: max(this.#log.id) }).from(this.#log) as Array<{ last: number | null }>
     this.#last = Number(rows[0]?.last ?? 0)
     this.#gaps.clear()
   }
@@ -118,9 +118,9 @@ export class LogReader {
     for (;;) {
       const newer = gt(this.#log.id, this.#last)
       const where = this.#gaps.size === 0 ? newer : or(newer, inArray(this.#log.id, [...this.#gaps.keys()]))
-      const rows: Array<{ id: number, subject: string }> = await this.#db
+      const rows = await this.#db
         .select({ id: this.#log.id, subject: this.#log.subject })
-        .from(this.#log).where(where).orderBy(this.#log.id).limit(READ_BATCH)
+        .from(this.#log).where(where).orderBy(asc(this.#log.id)).limit(READ_BATCH) as Array<{ id: number, subject: string }>
       for (const row of rows) {
         const id = Number(row.id)
         events.push(decode(row.subject))

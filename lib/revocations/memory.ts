@@ -1,5 +1,5 @@
 import type { SQL } from 'drizzle-orm'
-import type { AnyDatabase, DrizzleTable, Driver } from '../dialects/types.js'
+import type { DrizzleTable, Driver, SQLiteDatabase } from '../dialects/types.js'
 import type { VerifiedCache } from '../cache.js'
 import type { RevocationEvent } from './events.js'
 import type { Publisher, Receiver } from './types.js'
@@ -25,8 +25,8 @@ function send (client: object, event: RevocationEvent): void {
   for (const listener of listenersOf(client)) listener(event)
 }
 
-export function memoryPublisher (db: AnyDatabase, driver: Driver): Publisher {
-  const client = db.$client
+export function memoryPublisher (db: SQLiteDatabase, driver: Driver): Publisher {
+  const client = db.$client as object
   return {
     async revoke (table: DrizzleTable, where: SQL, event: RevocationEvent) {
       const deleted = await driver.write(db.delete(table).where(where))
@@ -45,8 +45,8 @@ export function memoryPublisher (db: AnyDatabase, driver: Driver): Publisher {
   }
 }
 
-export function memoryReceiver (db: AnyDatabase, cache: VerifiedCache): Receiver {
-  const set = listenersOf(db.$client)
+export function memoryReceiver (db: SQLiteDatabase, cache: VerifiedCache): Receiver {
+  const set = listenersOf(db.$client as object)
   const listener = (event: RevocationEvent): void => cache.apply(event)
   return {
     async start () { set.add(listener) },

@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm'
-import type { AnyDatabase, DrizzleTable } from '../dialects/types.js'
+import type { DrizzleTable, PgQueryBuilder } from '../dialects/types.js'
 import { encode, type RevocationEvent } from './events.js'
 import type { Publisher } from './types.js'
 
@@ -10,9 +10,9 @@ function notify (event: RevocationEvent): SQL {
   return sql`select pg_notify(${CHANNEL}, ${encode(event)})`
 }
 
-/** Rows of a raw query, as node-postgres (`{ rows }`) or postgres.js (an array) returns them. */
-function rowsOf (result: any): any[] {
-  return Array.isArray(result) ? result : result.rows
+/** Rows of a raw query, as node-postgres and PGlite (`{ rows }`) or postgres.js (an array) return them. */
+function rowsOf<Row> (result: unknown): Row[] {
+  return Array.isArray(result) ? result : (result as { rows: Row[] }).rows
 }
 
 /**
@@ -22,7 +22,7 @@ function rowsOf (result: any): any[] {
  * transaction to hold a pooled connection open. Written with Drizzle's
  * `execute`, so any PostgreSQL driver runs it.
  */
-export function pgPublisher (db: AnyDatabase): Publisher {
+export function pgPublisher (db: PgQueryBuilder): Publisher {
   return {
     async revoke (table: DrizzleTable, where: SQL, event: RevocationEvent) {
       const deleted = db.delete(table).where(where).returning({ one: sql`1` })
@@ -30,12 +30,12 @@ export function pgPublisher (db: AnyDatabase): Publisher {
       const result = await db.execute(sql`with deleted as (${deleted.getSQL()})
         select (select count(*) from deleted)::int as n,
           (select count(*) from (select pg_notify(${CHANNEL}, ${encode(event)}) from deleted limit 1) as sent)::int as sent`)
-      return Number(rowsOf(result)[0].n)
+      return Number(rowsOf<{ n: unknown }>(result)[0].n)
     },
     async publish (event: RevocationEvent) {
       await db.execute(notify(event))
     },
-    within (tx: AnyDatabase, event: RevocationEvent) {
+    within (tx: PgQueryBuilder, event: RevocationEvent) {
       return tx.execute(notify(event))
     }
   }

@@ -1,5 +1,5 @@
 import type { SQL } from 'drizzle-orm'
-import type { AnyDatabase, AnyQuery, DrizzleTable } from '../dialects/types.js'
+import type { DrizzleTable, MySqlQueryBuilder, PgQueryBuilder, Query, SelectQuery, SQLiteQueryBuilder } from '../dialects/types.js'
 import type { RevocationEvent } from './events.js'
 
 /**
@@ -20,14 +20,14 @@ export interface Publisher {
    * transaction `tx` (the evictions of maxTokensPerUser); the dialect runs
    * it as it runs its other statements.
    */
-  within?(tx: AnyDatabase, event: RevocationEvent): AnyQuery
+  within?(tx: PgQueryBuilder | MySqlQueryBuilder, event: RevocationEvent): PromiseLike<unknown>
   /**
    * SQLite: the statement that publishes the revocation of the tokens the
    * select `evicted` names, run just before they are deleted, among
    * statements that read no answer in between. Without either, evictions
    * are published by `evicted`.
    */
-  selected?(tx: AnyDatabase, evicted: AnyQuery): AnyQuery
+  selected?(tx: SQLiteQueryBuilder, evicted: SelectQuery): Query
   /**
    * Called once an insert evicted some of the user's tokens by
    * maxTokensPerUser, for a publisher that publishes no statement (the

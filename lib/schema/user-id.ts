@@ -6,22 +6,21 @@
 export type AutoIncrementTypes = Record<string, string>
 
 /**
- * Drizzle 1.x's name for the conversions a driver applies to a column's values
- * ('bigserial:number', 'serial'...). Each dialect has its own list of names,
- * and Drizzle 0.45 none, so no one type describes it.
+ * A column a user id can be. `Codec` is Drizzle 1.x's name for the
+ * conversions a driver applies to its values ('bigserial:number',
+ * 'serial'...): each dialect has its own list of names, and Drizzle 0.45
+ * none, so it is the column's own type.
  */
-type CodecName = any
-
-export interface ReferencedColumn {
+export interface ReferencedColumn<Codec> {
   getSQLType(): string
   mapToDriverValue(value: unknown): unknown
   mapFromDriverValue(value: unknown): unknown
   /** Drizzle 1.x only; see sameValuesAs. */
-  codec?: CodecName
+  codec?: Codec
 }
 
 /** The SQL type a column referencing `column` must have. */
-export function referencingSqlType (column: ReferencedColumn, autoIncrement: AutoIncrementTypes): string {
+export function referencingSqlType (column: ReferencedColumn<unknown>, autoIncrement: AutoIncrementTypes): string {
   const type = column.getSQLType()
   return Object.hasOwn(autoIncrement, type) ? autoIncrement[type] : type
 }
@@ -36,11 +35,11 @@ export function referencingSqlType (column: ReferencedColumn, autoIncrement: Aut
  * 'bigserial:number'. So the codec is passed on too; Drizzle 0.45 has none
  * (undefined here) and its customType ignores the parameter.
  */
-export function sameValuesAs (column: ReferencedColumn, autoIncrement: AutoIncrementTypes): {
+export function sameValuesAs<Codec> (column: ReferencedColumn<Codec>, autoIncrement: AutoIncrementTypes): {
   dataType: () => string
   toDriver: (value: unknown) => unknown
   fromDriver: (value: unknown) => unknown
-  codec: CodecName
+  codec: Codec | undefined
 } {
   const sqlType = referencingSqlType(column, autoIncrement)
   return {

@@ -1,6 +1,6 @@
 import { fillPlaceholders } from 'drizzle-orm'
-import type { AnyQuery, Select } from '../types.js'
-import { rowMapper } from '../rows.js'
+import type { Select } from '../types.js'
+import { rowMapper, type SelectedField } from '../rows.js'
 import { publicSelect, syncSqliteDriver } from './sync-sqlite.js'
 
 /**
@@ -9,16 +9,25 @@ import { publicSelect, syncSqliteDriver } from './sync-sqlite.js'
  * Drizzle 1.x keeps the statement inside closures: it has no such parts, and
  * its own prepared query (with a compiled row mapper) is used instead.
  */
-export function fastPathParts (prepared: AnyQuery): boolean {
-  return typeof prepared?.stmt?.raw === 'function' && Array.isArray(prepared.fields) &&
-    typeof prepared.query?.sql === 'string' && typeof prepared.logger?.logQuery === 'function'
+export interface FastPathParts {
+  stmt: { raw(toggle: boolean): { all(...params: unknown[]): unknown[] } }
+  fields: SelectedField[]
+  query: { sql: string, params: unknown[] }
+  logger: { logQuery(sql: string, params: unknown[]): void }
+}
+
+/** Whether a prepared query has the parts the fast path reads. */
+export function fastPathParts (prepared: object | null | undefined): prepared is FastPathParts {
+  const parts = prepared as Partial<FastPathParts> | null | undefined
+  return typeof parts?.stmt?.raw === 'function' && Array.isArray(parts.fields) &&
+    typeof parts.query?.sql === 'string' && typeof parts.logger?.logQuery === 'function'
 }
 
 /**
  * Runs a prepared select through better-sqlite3 in raw (array) mode, mapped
  * by `rowMapper`. Drizzle's logger, when one is set, still sees each query.
  */
-export function directSelect<Row> (prepared: AnyQuery): Select<Row> {
+export function directSelect<Row> (prepared: FastPathParts): Select<Row> {
   const { sql, params } = prepared.query
   const logger = prepared.logger
   const statement = prepared.stmt.raw(true)
@@ -26,7 +35,8 @@ export function directSelect<Row> (prepared: AnyQuery): Select<Row> {
   return function select (values) {
     const bound = fillPlaceholders(params, values)
     logger.logQuery(sql, bound)
-    return toRows(statement.all(...bound))
+    // Raw mode: each row an array.
+    return toRows(statement.all(...bound) as unknown[][])
   }
 }
 

@@ -1,7 +1,7 @@
-import type { AnyDatabase } from '../types.js'
+import type { QueryBuilder } from '../types.js'
 
 interface Migrator {
-  migrate(db: AnyDatabase, config: { migrationsFolder: string, migrationsTable: string }): unknown
+  migrate(db: QueryBuilder, config: { migrationsFolder: string, migrationsTable: string }): unknown
 }
 
 /**
@@ -10,7 +10,7 @@ interface Migrator {
  * SQLite users must not need pg, and the module name is a variable so that a
  * driver only one Drizzle version has (node:sqlite) still type-checks on the other.
  */
-export async function migrateWith (driver: string, db: AnyDatabase, migrationsFolder: string, migrationsTable: string): Promise<void> {
+export async function migrateWith (driver: string, db: QueryBuilder, migrationsFolder: string, migrationsTable: string): Promise<void> {
   const module: string = `drizzle-orm/${driver}/migrator`
   const { migrate } = await import(module) as Migrator
   await migrate(db, { migrationsFolder, migrationsTable })

@@ -1,4 +1,5 @@
-import type { AnyDatabase, AnyQuery, Driver } from '../types.js'
+import type { Pool, PoolConnection } from 'mysql2/promise'
+import type { MySqlDatabase, MySqlDriver, Query, SelectQuery } from '../types.js'
 import { StoreTimeoutError } from '../time-limit.js'
 import { migrateWith } from './migrator.js'
 import { forwarded } from './forward.js'
@@ -8,7 +9,7 @@ import { forwarded } from './forward.js'
  * and then destroy it: mysql2 would otherwise keep the unanswered query at
  * the head of the connection's queue, and every later query behind it.
  */
-function leased (connection: AnyDatabase, ms: number): AnyDatabase {
+function leased (connection: PoolConnection, ms: number): PoolConnection {
   let destroyed = false
   const bounded = (method: 'query' | 'execute') => async (...args: unknown[]) => {
     let timer: NodeJS.Timeout | undefined
@@ -20,7 +21,7 @@ function leased (connection: AnyDatabase, ms: number): AnyDatabase {
       }, ms)
     })
     try {
-      return await Promise.race([connection[method](...args), expired])
+      return await Promise.race([(connection[method] as (...args: unknown[]) => Promise<unknown>)(...args), expired])
     } finally {
       clearTimeout(timer)
     }
@@ -36,7 +37,7 @@ function leased (connection: AnyDatabase, ms: number): AnyDatabase {
 }
 
 /** A mysql2 promise pool whose queries run on leased connections. */
-function boundedPool (pool: AnyDatabase, ms: number): AnyDatabase {
+function boundedPool (pool: Pool, ms: number): Pool {
   return new Proxy(pool, {
     get (object, key) {
       if (key === 'getConnection') return async () => leased(await object.getConnection(), ms)
@@ -44,7 +45,7 @@ function boundedPool (pool: AnyDatabase, ms: number): AnyDatabase {
         return async (...args: unknown[]) => {
           const connection = leased(await object.getConnection(), ms)
           try {
-            return await connection[key](...args)
+            return await (connection[key] as (...args: unknown[]) => Promise<unknown>)(...args)
           } finally {
             connection.release()
           }
@@ -56,19 +57,29 @@ function boundedPool (pool: AnyDatabase, ms: number): AnyDatabase {
 }
 
 /** mysql2: Drizzle's prepared query as it is, affectedRows for writes. */
-export const mysql2: Driver = {
+/** Drizzle's prepared select on mysql2, and a statement built on a mysql2 database. */
+interface Prepares {
+  prepare(): { execute(values: Record<string, unknown>): Promise<unknown[]> }
+}
+
+/** A pool of mysql2's callback API: its promise face is what the plugin uses. */
+interface CallbackPool {
+  promise(): Pool
+}
+
+export const mysql2: MySqlDriver = {
   name: 'mysql2',
   family: 'mysql',
   databaseKind: 'MySql2Database',
-  prepare<Row> (_db: AnyDatabase, query: AnyQuery) {
-    const prepared = query.prepare()
-    return async (values: Record<string, unknown>): Promise<Row[]> => prepared.execute(values)
+  prepare<Row> (_db: MySqlDatabase, query: SelectQuery) {
+    const prepared = (query as SelectQuery & Prepares).prepare()
+    return async (values: Record<string, unknown>): Promise<Row[]> => prepared.execute(values) as Promise<Row[]>
   },
-  async all (query) {
-    return await query
+  async all<Row> (query: SelectQuery) {
+    return await query as Row[]
   },
-  async write (query) {
-    const [header] = await query
+  async write (query: Query) {
+    const [header] = await query as [{ affectedRows: number }]
     return header.affectedRows
   },
   async transaction (db, work) {
@@ -76,7 +87,8 @@ export const mysql2: Driver = {
   },
   async boundedPool (db, ms) {
     // A pool made with mysql2's callback API has a promise face (Drizzle uses it too).
-    const client = typeof db.$client.promise === 'function' ? db.$client.promise() : db.$client
+    const given = db.$client as Pool | CallbackPool
+    const client = typeof (given as CallbackPool).promise === 'function' ? (given as CallbackPool).promise() : given as Pool
     if (typeof client.getConnection !== 'function') return null
     const { drizzle } = await import('drizzle-orm/mysql2')
     const pool = boundedPool(client, ms)

@@ -1,6 +1,7 @@
 import { fillPlaceholders } from 'drizzle-orm'
-import type { AnyDatabase, AnyQuery, Driver, Select } from '../types.js'
-import { rowMapper } from '../rows.js'
+import type { Pool, PoolClient, QueryConfig } from 'pg'
+import type { PgDatabase, PgDriver, Query, Select, SelectQuery } from '../types.js'
+import { rowMapper, type SelectedField } from '../rows.js'
 import { migrateWith } from './migrator.js'
 import { forwarded } from './forward.js'
 
@@ -9,9 +10,19 @@ import { forwarded } from './forward.js'
  * reads: not Drizzle's public API, pinned by test/drizzle-internals.test.ts.
  * Drizzle 1.x has no such parts; its own prepared query is used instead.
  */
-export function fastPathParts (prepared: AnyQuery): boolean {
-  return typeof prepared?.client?.query === 'function' && typeof prepared.queryConfig?.text === 'string' &&
-    Array.isArray(prepared.params) && Array.isArray(prepared.fields) && typeof prepared.logger?.logQuery === 'function'
+export interface FastPathParts {
+  client: { query(config: QueryConfig, values: unknown[]): Promise<{ rows: unknown[][] }> }
+  queryConfig: QueryConfig
+  params: unknown[]
+  fields: SelectedField[]
+  logger: { logQuery(sql: string, params: unknown[]): void }
+}
+
+/** Whether a prepared query has the parts the fast path reads. */
+export function fastPathParts (prepared: object | null | undefined): prepared is FastPathParts {
+  const parts = prepared as Partial<FastPathParts> | null | undefined
+  return typeof parts?.client?.query === 'function' && typeof parts.queryConfig?.text === 'string' &&
+    Array.isArray(parts.params) && Array.isArray(parts.fields) && typeof parts.logger?.logQuery === 'function'
 }
 
 /**
@@ -20,7 +31,7 @@ export function fastPathParts (prepared: AnyQuery): boolean {
  * (name, array rows, its type parsers); rowMapper maps the rows without
  * Drizzle's per-row field walk.
  */
-export function directSelect<Row> (prepared: AnyQuery): Select<Row> {
+export function directSelect<Row> (prepared: FastPathParts): Select<Row> {
   const { client, queryConfig, params, logger, fields } = prepared
   const toRows = rowMapper<Row>(fields)
   return async function select (values) {
@@ -32,8 +43,9 @@ export function directSelect<Row> (prepared: AnyQuery): Select<Row> {
 }
 
 /** pg.Pool, told from a single pg.Client (which has no pool counters). */
-function isPool (client: AnyDatabase): boolean {
-  return typeof client?.connect === 'function' && typeof client?.totalCount === 'number'
+function isPool (client: unknown): client is Pool {
+  const pool = client as Partial<Pool> | null | undefined
+  return typeof pool?.connect === 'function' && typeof pool?.totalCount === 'number'
 }
 
 /**
@@ -41,19 +53,22 @@ function isPool (client: AnyDatabase): boolean {
  * on every query: pg fails a query that outlives it, and a connection
  * released with that error is destroyed by pg-pool, not taken back.
  */
-function withQueryTimeout (target: AnyDatabase, ms: number): AnyDatabase {
+function withQueryTimeout<Target extends Pool | PoolClient> (target: Target, ms: number): Target {
+  const queryable: { query(config: QueryConfig, values?: unknown[]): Promise<unknown> } = target
   // Drizzle sends a query config object, built once per prepared statement:
   // each gets its timed copy once (pg reads a config, never changes it).
-  const timed = new WeakMap<object, object>()
-  function query (config: Record<string, unknown>, values?: unknown[]): Promise<unknown> {
+  // (pg reads query_timeout from a query's config too, which its types omit.)
+  const timed = new WeakMap<QueryConfig, QueryConfig & { query_timeout: number }>()
+  function query (config: QueryConfig, values?: unknown[]): Promise<unknown> {
     let copy = timed.get(config)
     if (copy === undefined) {
       copy = { ...config, query_timeout: ms }
       timed.set(config, copy)
     }
-    return target.query(copy, values)
+    return queryable.query(copy, values)
   }
-  const connect = async (): Promise<AnyDatabase> => withQueryTimeout(await target.connect(), ms)
+  // Drizzle connects only through the pool (for a transaction).
+  const connect = async (): Promise<PoolClient> => withQueryTimeout(await (target as Pool).connect(), ms)
   return new Proxy(target, {
     get (object, key) {
       if (key === 'query') return query
@@ -67,20 +82,25 @@ function withQueryTimeout (target: AnyDatabase, ms: number): AnyDatabase {
  * node-postgres: named prepared statements, rowCount for writes, a
  * transaction on a pooled connection the driver holds itself.
  */
-export const nodePostgres: Driver = {
+/** Drizzle's prepared select on node-postgres, and a statement built on a node-postgres database. */
+interface Prepares {
+  prepare(name: string): { execute(values: Record<string, unknown>): Promise<unknown[]> }
+}
+
+export const nodePostgres: PgDriver = {
   name: 'node-postgres',
   family: 'pg',
   databaseKind: 'NodePgDatabase',
-  prepare<Row> (_db: AnyDatabase, query: AnyQuery, name: string) {
-    const prepared = query.prepare(name)
+  prepare<Row> (_db: PgDatabase, query: SelectQuery, name: string): Select<Row> {
+    const prepared = (query as SelectQuery & Prepares).prepare(name)
     if (fastPathParts(prepared)) return directSelect<Row>(prepared)
-    return (values) => prepared.execute(values)
+    return (values) => prepared.execute(values) as Promise<Row[]>
   },
-  async all (query) {
-    return await query
+  async all<Row> (query: SelectQuery) {
+    return await query as Row[]
   },
-  async write (query) {
-    const result = await query
+  async write (query: Query) {
+    const result = await query as { rowCount: number | null }
     return result.rowCount ?? 0
   },
   /**

@@ -1,4 +1,5 @@
-import type { AnyDatabase, AnyQuery, Driver } from '../types.js'
+import type { Sql, TransactionSql } from 'postgres'
+import type { PgDatabase, PgDriver, Query, SelectQuery } from '../types.js'
 import { migrateWith } from './migrator.js'
 import { forwarded } from './forward.js'
 
@@ -42,8 +43,8 @@ export function cancelIfRunning (query: PendingQuery): void {
  * delivers again or TCP keepalive gives up, and a query queued behind it
  * runs then.
  */
-function cancelling (sql: AnyDatabase, ms: number): AnyDatabase {
-  function unsafe (...args: unknown[]): PendingQuery {
+function cancelling<Client extends Sql | TransactionSql> (sql: Client, ms: number): Client {
+  function unsafe (...args: Parameters<Sql['unsafe']>): PendingQuery {
     const query: PendingQuery = sql.unsafe(...args)
     const timer = setTimeout(() => cancelIfRunning(query), ms)
     // This sends the query (postgres.js starts one at its first `then`);
@@ -52,9 +53,12 @@ function cancelling (sql: AnyDatabase, ms: number): AnyDatabase {
     query.then(done, done)
     return query
   }
+  // `begin([options,] work)`, as Drizzle calls it on the client (a
+  // transaction's own client has none: Drizzle nests with savepoints); the
+  // options, if any, are passed on as they came.
   async function begin (...args: unknown[]): Promise<unknown> {
-    const work = args.pop() as (tx: AnyDatabase) => Promise<unknown>
-    return sql.begin(...args, async (tx: AnyDatabase) => work(cancelling(tx, ms)))
+    const work = args.pop() as TransactionWork
+    return (sql as Sql).begin(...(args as []), async (tx) => work(cancelling(tx, ms)))
   }
   return new Proxy(sql, {
     get (object, key) {
@@ -65,33 +69,42 @@ function cancelling (sql: AnyDatabase, ms: number): AnyDatabase {
   })
 }
 
+/** What Drizzle runs in a postgres.js transaction. */
+type TransactionWork = (tx: TransactionSql) => Promise<unknown>
+
+/** Drizzle's prepared select on postgres.js, and a statement built on a postgres.js database. */
+interface Prepares {
+  prepare(name: string): { execute(values: Record<string, unknown>): Promise<unknown[]> }
+}
+
 /**
  * postgres.js: Drizzle's prepared query as it is (postgres.js prepares each
  * statement on each connection itself), `count` for writes, and a
  * transaction on a connection postgres.js reserves for it (`sql.begin`).
  */
-export const postgresJs: Driver = {
+export const postgresJs: PgDriver = {
   name: 'postgres-js',
   family: 'pg',
   databaseKind: 'PostgresJsDatabase',
-  prepare<Row> (_db: AnyDatabase, query: AnyQuery, name: string) {
-    const prepared = query.prepare(name)
-    return async (values: Record<string, unknown>): Promise<Row[]> => prepared.execute(values)
+  prepare<Row> (_db: PgDatabase, query: SelectQuery, name: string) {
+    const prepared = (query as SelectQuery & Prepares).prepare(name)
+    return async (values: Record<string, unknown>): Promise<Row[]> => prepared.execute(values) as Promise<Row[]>
   },
-  async all (query) {
-    return await query
+  async all<Row> (query: SelectQuery) {
+    return await query as Row[]
   },
-  async write (query) {
-    return (await query).count
+  async write (query: Query) {
+    return (await query as { count: number }).count
   },
   async transaction (db, work) {
     await db.transaction(work)
   },
   async boundedPool (db, ms) {
     // Anything else (a stand-in client) is left as it is; registration refuses what it cannot use.
-    if (typeof db.$client?.unsafe !== 'function') return null
+    const client = db.$client as Sql | undefined
+    if (typeof client?.unsafe !== 'function') return null
     const { drizzle } = await import('drizzle-orm/postgres-js')
-    return drizzle({ client: cancelling(db.$client, ms) })
+    return drizzle({ client: cancelling(client, ms) })
   },
   migrate: (db, folder, table) => migrateWith('postgres-js', db, folder, table)
 }
