@@ -1,7 +1,8 @@
 import type { Pool, PoolConnection } from 'mysql2/promise'
-import type { MySqlDatabase, MySqlDriver, Query, SelectQuery } from '../types.js'
+import type { MySqlDriver, Query, SelectQuery } from '../types.js'
 import { StoreTimeoutError } from '../time-limit.js'
 import { migrateWith } from './migrator.js'
+import { drizzlePrepared } from './prepared.js'
 import { forwarded } from './forward.js'
 
 /**
@@ -57,11 +58,6 @@ function boundedPool (pool: Pool, ms: number): Pool {
 }
 
 /** mysql2: Drizzle's prepared query as it is, affectedRows for writes. */
-/** Drizzle's prepared select on mysql2, and a statement built on a mysql2 database. */
-interface Prepares {
-  prepare(): { execute(values: Record<string, unknown>): Promise<unknown[]> }
-}
-
 /** A pool of mysql2's callback API: its promise face is what the plugin uses. */
 interface CallbackPool {
   promise(): Pool
@@ -71,10 +67,7 @@ export const mysql2: MySqlDriver = {
   name: 'mysql2',
   family: 'mysql',
   databaseKind: 'MySql2Database',
-  prepare<Row> (_db: MySqlDatabase, query: SelectQuery) {
-    const prepared = (query as SelectQuery & Prepares).prepare()
-    return async (values: Record<string, unknown>): Promise<Row[]> => prepared.execute(values) as Promise<Row[]>
-  },
+  prepare: (_db, query) => drizzlePrepared(query),
   async all<Row> (query: SelectQuery) {
     return await query as Row[]
   },

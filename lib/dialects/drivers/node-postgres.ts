@@ -3,6 +3,7 @@ import type { Pool, PoolClient, QueryConfig } from 'pg'
 import type { PgDatabase, PgDriver, Query, Select, SelectQuery } from '../types.js'
 import { rowMapper, type SelectedField } from '../rows.js'
 import { migrateWith } from './migrator.js'
+import type { Prepares } from './prepared.js'
 import { forwarded } from './forward.js'
 
 /**
@@ -82,11 +83,6 @@ function withQueryTimeout<Target extends Pool | PoolClient> (target: Target, ms:
  * node-postgres: named prepared statements, rowCount for writes, a
  * transaction on a pooled connection the driver holds itself.
  */
-/** Drizzle's prepared select on node-postgres, and a statement built on a node-postgres database. */
-interface Prepares {
-  prepare(name: string): { execute(values: Record<string, unknown>): Promise<unknown[]> }
-}
-
 export const nodePostgres: PgDriver = {
   name: 'node-postgres',
   family: 'pg',

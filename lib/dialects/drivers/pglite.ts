@@ -1,10 +1,6 @@
-import type { PgDatabase, PgDriver, Query, SelectQuery } from '../types.js'
+import type { PgDriver, Query, SelectQuery } from '../types.js'
 import { migrateWith } from './migrator.js'
-
-/** Drizzle's prepared select on PGlite, and a statement built on a PGlite database. */
-interface Prepares {
-  prepare(name: string): { execute(values: Record<string, unknown>): Promise<unknown[]> }
-}
+import { drizzlePrepared } from './prepared.js'
 
 /**
  * PGlite: PostgreSQL in the process, one connection. Its transactions hold
@@ -14,10 +10,7 @@ export const pglite: PgDriver = {
   name: 'pglite',
   family: 'pg',
   databaseKind: 'PgliteDatabase',
-  prepare<Row> (_db: PgDatabase, query: SelectQuery, name: string) {
-    const prepared = (query as SelectQuery & Prepares).prepare(name)
-    return async (values: Record<string, unknown>): Promise<Row[]> => prepared.execute(values) as Promise<Row[]>
-  },
+  prepare: (_db, query, name) => drizzlePrepared(query, name),
   async all<Row> (query: SelectQuery) {
     return await query as Row[]
   },

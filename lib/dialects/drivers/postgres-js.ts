@@ -1,6 +1,7 @@
 import type { Sql, TransactionSql } from 'postgres'
-import type { PgDatabase, PgDriver, Query, SelectQuery } from '../types.js'
+import type { PgDriver, Query, SelectQuery } from '../types.js'
 import { migrateWith } from './migrator.js'
+import { drizzlePrepared } from './prepared.js'
 import { forwarded } from './forward.js'
 
 /**
@@ -72,11 +73,6 @@ function cancelling<Client extends Sql | TransactionSql> (sql: Client, ms: numbe
 /** What Drizzle runs in a postgres.js transaction. */
 type TransactionWork = (tx: TransactionSql) => Promise<unknown>
 
-/** Drizzle's prepared select on postgres.js, and a statement built on a postgres.js database. */
-interface Prepares {
-  prepare(name: string): { execute(values: Record<string, unknown>): Promise<unknown[]> }
-}
-
 /**
  * postgres.js: Drizzle's prepared query as it is (postgres.js prepares each
  * statement on each connection itself), `count` for writes, and a
@@ -86,10 +82,7 @@ export const postgresJs: PgDriver = {
   name: 'postgres-js',
   family: 'pg',
   databaseKind: 'PostgresJsDatabase',
-  prepare<Row> (_db: PgDatabase, query: SelectQuery, name: string) {
-    const prepared = (query as SelectQuery & Prepares).prepare(name)
-    return async (values: Record<string, unknown>): Promise<Row[]> => prepared.execute(values) as Promise<Row[]>
-  },
+  prepare: (_db, query, name) => drizzlePrepared(query, name),
   async all<Row> (query: SelectQuery) {
     return await query as Row[]
   },
