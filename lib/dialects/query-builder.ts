@@ -1,7 +1,9 @@
 // The query builders of a Drizzle database, as the plugin uses them: each
-// supported driver's database (and transaction) is one, on Drizzle 0.45 and
-// 1.x alike. The compiler checks it where a database becomes a dialect
-// (dialectFor in index.ts), and CI type-checks on both versions. No single
+// supported driver's database is one, on Drizzle 0.45 and 1.x alike, and so
+// is the transaction of each PostgreSQL and MySQL driver. The compiler
+// checks it where a database becomes a dialect (dialectFor in index.ts),
+// and CI type-checks on both versions. (A SQLite driver's transaction and
+// libSQL's batch are the drivers' own assertions.) No single
 // Drizzle type describes them: the builders are overloaded per dialect, and
 // their classes differ between Drizzle's versions. These interfaces name
 // only Drizzle's own types, and only the calls made.

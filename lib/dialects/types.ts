@@ -18,12 +18,15 @@ export type SQLiteDatabase = SQLiteQueryBuilder & { readonly $client?: unknown, 
 /** A PostgreSQL database: node-postgres, postgres.js or PGlite. */
 export type PgDatabase = PgQueryBuilder & {
   readonly $client?: unknown
-  transaction(work: (tx: PgQueryBuilder) => Promise<void>): Promise<void>
+  // A property, not a method: its parameter is then checked strictly, so
+  // each driver's transaction must hand its callback a PgQueryBuilder.
+  readonly transaction: (work: (tx: PgQueryBuilder) => Promise<void>) => Promise<void>
 }
 /** A MySQL database: mysql2. */
 export type MySqlDatabase = MySqlQueryBuilder & {
   readonly $client?: unknown
-  transaction(work: (tx: MySqlQueryBuilder) => Promise<void>): Promise<void>
+  // A property, not a method: its parameter is then checked strictly.
+  readonly transaction: (work: (tx: MySqlQueryBuilder) => Promise<void>) => Promise<void>
 }
 
 /** A prepared select: values for its placeholders in, rows out (synchronously on synchronous drivers). */
@@ -89,7 +92,8 @@ interface DriverOf<Family extends DialectName, Database> {
   migrate(db: Database, migrationsFolder: string, migrationsTable: string): Promise<void>
 }
 
-export interface SQLiteDriver extends DriverOf<'sqlite', SQLiteDatabase> {
+/** A SQLite driver: a file has no pool, its calls are bounded by the busy timeout. */
+export interface SQLiteDriver extends Omit<DriverOf<'sqlite', SQLiteDatabase>, 'boundedPool'> {
   /**
    * Runs the statements `build` makes, atomically, holding the write lock
    * from the start, so two processes sharing the file cannot both count the

@@ -57,12 +57,12 @@ function boundedPool (pool: Pool, ms: number): Pool {
   })
 }
 
-/** mysql2: Drizzle's prepared query as it is, affectedRows for writes. */
 /** A pool of mysql2's callback API: its promise face is what the plugin uses. */
 interface CallbackPool {
   promise(): Pool
 }
 
+/** mysql2: Drizzle's prepared query as it is, affectedRows for writes. */
 export const mysql2: MySqlDriver = {
   name: 'mysql2',
   family: 'mysql',
