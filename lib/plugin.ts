@@ -38,6 +38,11 @@ async function registerAccessTokens (app: FastifyInstance, opts: AccessTokensOpt
 
   // Everything below is done once: statements prepared, transports chosen.
   const dialect = await withStoreTimeout(given, options.storeTimeoutMs)
+  // Hooks of one instance close in reverse order: this one runs after the
+  // receiver and the pruning below have stopped.
+  app.addHook('onClose', async function closeStoreClient () {
+    await dialect.close()
+  })
   // Revocations reach every instance's cache (lib/revocations): every
   // instance publishes, those with a cache listen.
   const cache = options.cache === null ? null : new VerifiedCache(options.cache)

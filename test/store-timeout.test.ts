@@ -64,7 +64,7 @@ function client (driver: TestDriver, url: string): Client {
   const sql = postgres(url, { max: POOL_SIZE, onnotice: () => {} })
   return {
     db: drizzlePostgresJs({ client: sql }),
-    // postgres.js offers no way to destroy one of its connections: it waits.
+    // The plugin runs its calls on a client of its own: the proxy sees them.
     watch: () => () => [],
     end: async () => { await sql.end({ timeout: 0 }) }
   }
@@ -122,10 +122,14 @@ for (const driver of drivers.filter((name) => name === 'node-postgres' || name =
     // A transaction's ROLLBACK waits behind its stuck statement for one more limit.
     await new Promise((resolve) => setTimeout(resolve, 2 * LIMIT_MS))
     const gone = checkedOut()
+    // postgres.js: the plugin's own client, ended, so not the application's pool.
     if (driver !== 'postgres-js') {
       t.ok(gone.length > 0, 'the calls took connections of the pool')
       t.same(gone, gone.map(() => true), 'each connection whose call timed out is destroyed')
     }
+    const stalled = proxy.stalledConnections()
+    t.ok(stalled.length > 0, 'calls were sent into the black hole')
+    t.same(stalled, stalled.map(() => true), 'every connection that carried one is closed by the app')
 
     proxy.restore()
     const me = await within(app.inject({ url: '/me', headers: bearer(token) }))
@@ -192,6 +196,37 @@ for (const driver of drivers.filter((name) => name === 'postgres-js')) {
     t.equal((await within(app.inject({ url: '/me', headers: bearer(token) }))).statusCode, 200)
     t.equal((await within(app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(token) }))).statusCode, 204)
     t.equal((await within(app.inject({ url: '/me', headers: bearer(token) }))).statusCode, 401)
+  })
+}
+
+// On postgres.js the plugin's calls run on a client of its own, made on the
+// application client's settings: it serves whatever the application does
+// with its own client, and it ends when the app closes.
+for (const driver of drivers.filter((name) => name === 'postgres-js')) {
+  t.test(`${driver}: the plugin's own client has the application's settings and ends with the app`, async (t) => {
+    const direct = await openDatabase(driver)
+    const application = 'fat-own-client'
+    const sql = postgres(direct.url!, { max: 2, onnotice: () => {}, connection: { application_name: application } })
+    t.teardown(async () => {
+      await sql.end({ timeout: 0 })
+      await direct.close()
+    })
+    const { app, addUser, login } = await buildApp(t, {
+      tdb: { ...direct, db: drizzlePostgresJs({ client: sql }) },
+      plugin: { storeTimeoutMs: LIMIT_MS }
+    })
+    await addUser({ email: 'a@example.com' })
+    const token = await login('a@example.com')
+    await sql.end()
+    const connections = async (): Promise<number> => Number((await direct.query(
+      'select count(*) as n from pg_stat_activity where application_name = $1', [application]))[0].n)
+    const me = await app.inject({ url: '/me', headers: bearer(token) })
+    t.equal(me.statusCode, 200, 'the plugin answers after the application ended its client')
+    t.ok(await connections() > 0, 'on connections with the application client\'s settings')
+    await app.close()
+    const deadline = Date.now() + 5000
+    while (await connections() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+    t.equal(await connections(), 0, 'closing the app ends them')
   })
 }
 

@@ -88,7 +88,8 @@ export function mysqlDialect (db: MySqlDatabase, driver: MySqlDriver): MySqlDial
     migrate: (folder, table) => driver.migrate(db, folder, table),
     async boundedPool (ms) {
       const pooled = await driver.boundedPool(db, ms)
-      return pooled == null ? null : mysqlDialect(pooled, driver)
-    }
+      return pooled == null ? null : { ...mysqlDialect(pooled.db, driver), close: async () => pooled.close() }
+    },
+    close: async () => {}
   }
 }

@@ -46,7 +46,8 @@ export function pgDialect (db: PgDatabase, driver: PgDriver): PgDialect {
     migrate: (folder, table) => driver.migrate(db, folder, table),
     async boundedPool (ms) {
       const pooled = await driver.boundedPool?.(db, ms)
-      return pooled == null ? null : pgDialect(pooled, driver)
-    }
+      return pooled == null ? null : { ...pgDialect(pooled.db, driver), close: async () => pooled.close() }
+    },
+    close: async () => {}
   }
 }

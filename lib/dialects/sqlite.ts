@@ -53,6 +53,7 @@ export function sqliteDialect (db: SQLiteDatabase, driver: SQLiteDriver): SQLite
     defaults: { userTable: users, tokenTable: accessTokens },
     migrate: (folder, table) => driver.migrate(db, folder, table),
     // A file has no pool: its calls are bounded by the busy timeout.
-    boundedPool: async () => null
+    boundedPool: async () => null,
+    close: async () => {}
   }
 }

@@ -13,7 +13,8 @@ export class StoreTimeoutError extends Error {
  * `work`'s answer, or a StoreTimeoutError once `ms` have passed. The work
  * itself goes on (a promise cannot be stopped): the drivers' bounded pools
  * destroy a connection it holds rather than keep it (node-postgres, mysql2),
- * or cancel its statement (postgres.js).
+ * or cancel its statement, and end the plugin's own client when the cancel
+ * does not settle it (postgres.js).
  */
 export async function withinLimit<T> (work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined
@@ -35,7 +36,9 @@ export async function withinLimit<T> (work: Promise<T>, ms: number): Promise<T> 
  * - server drivers with a pool: the plugin's queries run through a Drizzle
  *   database of its own over the same pool, which destroys a connection
  *   whose call outlived `ms` rather than take it back (node-postgres,
- *   mysql2), or cancels the call (postgres.js, which cannot destroy one);
+ *   mysql2); postgres.js, which cannot destroy a connection, gets a client
+ *   of the plugin's own on the application client's settings, which
+ *   cancels the call and is replaced when the cancel does not settle it;
  *   the plugin names every column it uses by its SQL name, so the
  *   database's `casing` option changes none of its statements;
  * - every asynchronous call answers within `ms` or fails with StoreTimeoutError.

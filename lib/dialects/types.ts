@@ -67,6 +67,16 @@ export interface TokenInsert {
   publishSelected?: ((tx: SQLiteQueryBuilder, evicted: SelectQuery) => Query | null) | null
 }
 
+/**
+ * A Drizzle database of the plugin's own (Driver.boundedPool), and what
+ * closing the app does to it: nothing when it runs on the application's
+ * pool, ending its client when it has one of its own (postgres.js).
+ */
+export interface BoundedDatabase<Database> {
+  readonly db: Database
+  close(): Promise<void>
+}
+
 /** How one driver runs what the family's SQL builds, on a `Database` of its family. */
 interface DriverOf<Family extends DialectName, Database> {
   readonly name: DriverName
@@ -78,10 +88,12 @@ interface DriverOf<Family extends DialectName, Database> {
   /**
    * Server drivers with a pool: a Drizzle database on `db`'s pool that
    * destroys a connection when a call on it outlives `ms`, rather than take
-   * it back, or cancels the call where the driver cannot destroy one
-   * (postgres.js). Undefined or null when `db` has no pool (a single client).
+   * it back; or, where the driver cannot destroy one (postgres.js), a
+   * client of its own on `db`'s settings that cancels the call and is
+   * replaced when the cancel does not settle it. Undefined or null when
+   * `db` has no pool (a single client).
    */
-  boundedPool?(db: Database, ms: number): Promise<Database | null>
+  boundedPool?(db: Database, ms: number): Promise<BoundedDatabase<Database> | null>
   /** Prepares a select once, at registration. */
   prepare<Row>(db: Database, query: SelectQuery, name: string): Select<Row>
   /** Runs a select and returns its rows. */
@@ -108,7 +120,7 @@ export interface PgDriver extends DriverOf<'pg', PgDatabase> {
 }
 
 export interface MySqlDriver extends DriverOf<'mysql', MySqlDatabase> {
-  boundedPool(db: MySqlDatabase, ms: number): Promise<MySqlDatabase | null>
+  boundedPool(db: MySqlDatabase, ms: number): Promise<BoundedDatabase<MySqlDatabase> | null>
   /** Runs `work` in one transaction, on one connection held throughout. */
   transaction(db: MySqlDatabase, work: (tx: MySqlQueryBuilder) => Promise<void>): Promise<void>
 }
@@ -149,6 +161,8 @@ interface DialectOf<Name extends DialectName, Database extends QueryBuilder> {
    * whose calls do not outlive `ms`; null when the database has no pool.
    */
   boundedPool(ms: number): Promise<DialectOf<Name, Database> | null>
+  /** Lets go of what the plugin opened itself (BoundedDatabase.close), when the app closes. */
+  close(): Promise<void>
 }
 
 export type SQLiteDialect = DialectOf<'sqlite', SQLiteDatabase>

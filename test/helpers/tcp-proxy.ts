@@ -13,6 +13,14 @@ export interface TcpProxy {
   port: number
   /** Connections the proxy has accepted so far. */
   readonly accepted: number
+  /**
+   * For each connection that was in use before a stall and whose client then
+   * sent bytes the stall held back (a call sent into the black hole on an
+   * established connection): whether the client has closed it since.
+   * Connections opened during the stall are not among them: their client's
+   * connect timeout is what ends them.
+   */
+  stalledConnections(): boolean[]
   cut(mode: CutMode): void
   restore(): void
   close(): Promise<void>
@@ -28,6 +36,8 @@ export async function startProxy (target: { host: string, port: number }): Promi
   let accepted = 0
   const sockets = new Set<Socket>()
   const pipes = new Set<Pipe>()
+  const established = new WeakSet<Socket>()
+  const stalled = new Set<Socket>()
 
   function track (socket: Socket): void {
     sockets.add(socket)
@@ -37,12 +47,17 @@ export async function startProxy (target: { host: string, port: number }): Promi
   }
 
   // Forwards from one socket to the other, holding chunks back while stalled.
-  function pipe (from: Socket, to: Socket): void {
+  function pipe (from: Socket, to: Socket, fromClient: boolean): void {
     const held: Buffer[] = []
     const flow: Pipe = {
       send (chunk) {
-        if (state === 'stall') held.push(chunk)
-        else to.write(chunk)
+        if (state === 'stall') {
+          held.push(chunk)
+          if (fromClient && established.has(from)) stalled.add(from)
+        } else {
+          to.write(chunk)
+          if (fromClient) established.add(from)
+        }
       },
       flush () {
         for (const chunk of held.splice(0)) to.write(chunk)
@@ -63,8 +78,8 @@ export async function startProxy (target: { host: string, port: number }): Promi
     }
     const upstream = connect(target)
     track(upstream)
-    pipe(client, upstream)
-    pipe(upstream, client)
+    pipe(client, upstream, true)
+    pipe(upstream, client, false)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
@@ -73,6 +88,7 @@ export async function startProxy (target: { host: string, port: number }): Promi
   return {
     port: address.port,
     get accepted () { return accepted },
+    stalledConnections: () => [...stalled].map((socket) => socket.closed),
     cut (mode) {
       state = mode
       if (mode === 'reset') {

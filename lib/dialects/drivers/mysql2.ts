@@ -85,7 +85,8 @@ export const mysql2: MySqlDriver = {
     if (typeof client.getConnection !== 'function') return null
     const { drizzle } = await import('drizzle-orm/mysql2')
     const pool = boundedPool(client, ms)
-    return drizzle({ client: pool })
+    // On the application's pool, which the application ends.
+    return { db: drizzle({ client: pool }), close: async () => {} }
   },
   migrate: (db, folder, table) => migrateWith('mysql2', db, folder, table)
 }

@@ -136,7 +136,8 @@ export const nodePostgres: PgDriver = {
     if (!isPool(db.$client)) return null
     const { drizzle } = await import('drizzle-orm/node-postgres')
     const client = withQueryTimeout(db.$client, ms)
-    return drizzle({ client })
+    // On the application's pool, which the application ends.
+    return { db: drizzle({ client }), close: async () => {} }
   },
   migrate: (db, folder, table) => migrateWith('node-postgres', db, folder, table)
 }

@@ -37,35 +37,87 @@ export function cancelIfRunning (query: PendingQuery): void {
 }
 
 /**
- * `sql`, a postgres.js client or the transaction's client `begin` hands
- * out, whose running queries are cancelled once they outlive `ms`
- * (cancelIfRunning). postgres.js offers no way to destroy a connection: one
- * whose server stopped answering (a partition) stays busy until the network
- * delivers again or TCP keepalive gives up, and a query queued behind it
- * runs then.
+ * The plugin's own postgres.js client, made on the application client's
+ * settings (`options`, as postgres.js's own `listen` makes its client), so
+ * that the plugin can drop connections: postgres.js offers no way to
+ * destroy one. A connection whose server stopped answering (a partition)
+ * would stay busy until the network delivers again or TCP keepalive gives
+ * up, and every query queued behind it with it. When a call of the current
+ * client is still pending at twice the limit, its cancel did not settle it
+ * either: that client is ended at once (its connections destroyed, its
+ * pending calls failed) and a fresh one serves the calls after it.
  */
-function cancelling<Client extends Sql | TransactionSql> (sql: Client, ms: number): Client {
+class ReplaceableClient {
+  #current: Sql
+  readonly #make: () => Sql
+
+  constructor (make: () => Sql) {
+    this.#make = make
+    this.#current = make()
+  }
+
+  get current (): Sql {
+    return this.#current
+  }
+
+  /**
+   * `stale` stopped answering: the calls after this go to a fresh client.
+   * (One made while the app closes is never used, so never connects.)
+   */
+  replace (stale: Sql): void {
+    if (stale !== this.#current) return
+    this.#current = this.#make()
+    // Rejected calls answer their callers; the end itself has no one to tell.
+    stale.end({ timeout: 0 }).catch(() => {})
+  }
+
+  /** Closing the app: calls under way get `seconds` to finish. */
+  async end (seconds: number): Promise<void> {
+    await this.#current.end({ timeout: seconds })
+  }
+}
+
+/**
+ * A query that is cancelled once it outlives `ms` (cancelIfRunning), and
+ * reported `stuck` at twice `ms` if the cancel did not settle it.
+ */
+function timed (query: PendingQuery, ms: number, stuck: () => void): PendingQuery {
+  const cancel = setTimeout(() => cancelIfRunning(query), ms)
+  const replace = setTimeout(stuck, 2 * ms)
+  // This sends the query (postgres.js starts one at its first `then`);
+  // Drizzle's `.values()`, called next, is read only when rows arrive.
+  const done = (): void => {
+    clearTimeout(cancel)
+    clearTimeout(replace)
+  }
+  query.then(done, done)
+  return query
+}
+
+/**
+ * A client that Drizzle calls as postgres.js, whose queries run on `source()`
+ * at the time they are made and are timed (above); `stuck` hears of one
+ * that outlived its cancel, with the client it ran on.
+ */
+function bounded<Client extends Sql | TransactionSql> (source: () => Client, ms: number, stuck: (client: Client) => void): Client {
   function unsafe (...args: Parameters<Sql['unsafe']>): PendingQuery {
-    const query: PendingQuery = sql.unsafe(...args)
-    const timer = setTimeout(() => cancelIfRunning(query), ms)
-    // This sends the query (postgres.js starts one at its first `then`);
-    // Drizzle's `.values()`, called next, is read only when rows arrive.
-    const done = (): void => { clearTimeout(timer) }
-    query.then(done, done)
-    return query
+    const client = source()
+    return timed(client.unsafe(...args), ms, () => stuck(client))
   }
   // `begin([options,] work)`, as Drizzle calls it on the client (a
   // transaction's own client has none: Drizzle nests with savepoints); the
-  // options, if any, are passed on as they came.
+  // options, if any, are passed on as they came. A stuck statement of the
+  // transaction ends the client it began on.
   async function begin (...args: unknown[]): Promise<unknown> {
     const work = args.pop() as TransactionWork
-    return (sql as Sql).begin(...(args as []), async (tx) => work(cancelling(tx, ms)))
+    const client = source() as Sql
+    return client.begin(...(args as []), async (tx) => work(bounded(() => tx, ms, () => stuck(client as Client))))
   }
-  return new Proxy(sql, {
-    get (object, key) {
+  return new Proxy(source(), {
+    get (_object, key) {
       if (key === 'unsafe') return unsafe
       if (key === 'begin') return begin
-      return forwarded(object, key)
+      return forwarded(source(), key)
     }
   })
 }
@@ -96,8 +148,13 @@ export const postgresJs: PgDriver = {
     // Anything else (a stand-in client) is left as it is; registration refuses what it cannot use.
     const client = db.$client as Sql | undefined
     if (typeof client?.unsafe !== 'function') return null
-    const { drizzle } = await import('drizzle-orm/postgres-js')
-    return drizzle({ client: cancelling(client, ms) })
+    const [{ drizzle }, { default: postgres }] = await Promise.all([import('drizzle-orm/postgres-js'), import('postgres')])
+    // The application's settings as postgres.js keeps them: parsed (which
+    // postgres.js takes as they are), with the type parsers Drizzle set.
+    const settings: object = client.options
+    const own = new ReplaceableClient(() => postgres({ ...settings }))
+    const stuck = (stale: Sql): void => { own.replace(stale) }
+    return { db: drizzle({ client: bounded(() => own.current, ms, stuck) }), close: async () => own.end(ms / 1000) }
   },
   migrate: (db, folder, table) => migrateWith('postgres-js', db, folder, table)
 }
