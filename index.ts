@@ -8,6 +8,7 @@ export { hashPassword, verifyPassword } from './lib/password.js'
 export { createUser } from './lib/users.js'
 export { migrate, MIGRATIONS_TABLE } from './lib/migrate.js'
 export { generateToken, hashToken, DEFAULT_API_KEY_PREFIX } from './lib/token.js'
+export { redactTokenIdsInLogs } from './lib/log-redaction.js'
 export {
   errors,
   LOGIN_BAD_CREDENTIALS,

@@ -72,7 +72,9 @@ export function createGuards (store: TokenStore, transport: Transport, decorator
         throw new CSRF_FAILED()
       }
       let found: Verified | null
-      if (request.accessToken !== null) {
+      // undefined, not null, on a request of a scope created before the
+      // plugin decorated requests (a scope registered before it, beside it).
+      if (request.accessToken !== null && request.accessToken !== undefined) {
         // Another guard of this request verified the token already.
         found = { user: decoratedUser(request, decorator), session: request.accessToken }
       } else if (credential.token === null) {

@@ -1,4 +1,7 @@
-import type { FastifyRequest } from 'fastify'
+import type { FastifyRequest, FastifyServerOptions } from 'fastify'
+
+/** What Fastify's `childLoggerFactory` server option takes. */
+type ChildLoggerFactory = NonNullable<FastifyServerOptions['childLoggerFactory']>
 
 // Session and API-key ids are token digests. They travel in URLs
 // (DELETE …/sessions/:id, DELETE …/api-keys/:id), and Fastify logs the URL of
@@ -53,5 +56,38 @@ export function requestLogObject (request: FastifyRequest, url: string): Record<
     host: request.host,
     remoteAddress: request.ip,
     remotePort: request.socket.remotePort
+  }
+}
+
+/** Whether `prefix` is a routes prefix, as the plugin's `routes.prefix` takes it: empty, or a path. */
+function isPrefix (prefix: unknown): prefix is string {
+  return typeof prefix === 'string' && (prefix === '' || prefix.startsWith('/'))
+}
+
+/**
+ * A `childLoggerFactory` for the application (`Fastify({ childLoggerFactory:
+ * redactTokenIdsInLogs({ prefix }) })`): the request logger of every request
+ * whose URL is in the sessions or api-keys path space under `prefix`
+ * (redactIdPath) shows the URL with `[id]`, in the request line and in
+ * Fastify's 404 line. The plugin covers the requests that reach its routes
+ * and its own not-found handlers; Fastify's 404 router, which ignores
+ * `caseSensitive: false` and `ignoreDuplicateSlashes`, sends other
+ * spellings of those paths to the application's 404 handler, whose logger
+ * Fastify made before any plugin ran. Every other request gets Fastify's
+ * own child logger, at the cost of one scan of its URL.
+ */
+export function redactTokenIdsInLogs (options: { prefix?: string } = {}): ChildLoggerFactory {
+  const prefix = options.prefix ?? '/auth'
+  if (!isPrefix(prefix)) throw new TypeError('redactTokenIdsInLogs: prefix must be the routes prefix of the plugin, \'\' or a path such as \'/auth\'')
+  return function redactingTokenIds (logger, bindings, opts, rawRequest) {
+    const url = rawRequest.url ?? ''
+    const redacted = redactIdPath(url, prefix)
+    if (redacted === null) return logger.child(bindings, opts)
+    const serializers = { ...opts.serializers, req: (request: FastifyRequest) => requestLogObject(request, redacted) }
+    const child = logger.child(bindings, { ...opts, serializers })
+    // Fastify's 404 line is a message with the URL in it: `Route GET:<url> not found`.
+    const info = child.info.bind(child)
+    child.info = (...args: unknown[]) => { info(...args.map((arg) => typeof arg === 'string' ? arg.replaceAll(url, redacted) : arg) as Parameters<typeof info>) }
+    return child
   }
 }

@@ -78,3 +78,47 @@ t.test('config.auth set by a later onRoute hook is guarded all the same, and an 
   const { token } = await app.accessTokens.issue(userId)
   t.equal((await app.inject({ url: '/admin/notes', headers: bearer(token) })).statusCode, 200, 'a token is accepted')
 })
+
+// Scopes registered before the plugin, beside it: their routes take the
+// hooks of their scope at startup, and those include the plugin's, which it
+// added to the scope it was registered in (the root here). So they are
+// guarded as their config asks, whether their scope was loaded before the
+// plugin or only queued. Inside a scope of its own, the plugin guards that
+// scope's routes, declared before it or after.
+t.test('routes of scopes registered before the plugin are guarded as their config asks', async (t) => {
+  const tdb = await openDatabase('better-sqlite3')
+  t.teardown(() => tdb.close())
+  const app = Fastify()
+  t.teardown(() => app.close())
+  let reached = 0
+  const answer = async (request: { user: unknown }) => { reached++; return { user: request.user } }
+  await app.register(async function loadedBefore (scope) {
+    scope.get('/loaded', { config: { auth: true } }, answer)
+    scope.get('/loaded-invalid', { config: { auth: 'yes' as never } }, answer)
+  })
+  app.register(async function queuedBefore (scope) {
+    scope.get('/queued', { config: { auth: { superuser: true } } }, answer)
+  })
+  await app.register(async function api (scope) {
+    scope.get('/api/before', { config: { auth: true } }, answer)
+    await scope.register(accessTokens, { database: tdb.db, routes: false })
+    scope.get('/api/after', { config: { auth: true } }, answer)
+  })
+  await app.register(accessTokens, { database: tdb.db, routes: false })
+  await app.ready()
+
+  for (const url of ['/loaded', '/queued', '/api/before', '/api/after']) {
+    t.equal((await app.inject({ url })).statusCode, 401, `${url}: anonymous is refused`)
+  }
+  t.equal((await app.inject({ url: '/loaded-invalid' })).statusCode, 500, 'an invalid config.auth fails closed')
+  t.equal(reached, 0, 'no handler was reached')
+  const userId = await insertUser(tdb, { email: 'ann@example.com', quickHash: true })
+  const { token } = await app.accessTokens.issue(userId)
+  const loaded = await app.inject({ url: '/loaded', headers: bearer(token) })
+  t.equal(loaded.statusCode, 200, 'a token is accepted')
+  t.equal(loaded.json().user.id, userId, 'and request.user is set, though the scope was created before the plugin decorated requests')
+  t.equal((await app.inject({ url: '/queued', headers: bearer(token) })).statusCode, 403, 'the requirements of config.auth apply')
+  for (const url of ['/api/before', '/api/after']) {
+    t.equal((await app.inject({ url, headers: bearer(token) })).json().user.id, userId, `${url}: the scope's own registration, on the same table, accepts it`)
+  }
+})

@@ -7,7 +7,7 @@
 import t from 'tap'
 import { buildApp, bearer } from './helpers/app.js'
 import { capturedLog } from './helpers/captured-log.js'
-import { hashToken } from '../index.js'
+import { hashToken, redactTokenIdsInLogs } from '../index.js'
 import { redactIdPath } from '../lib/log-redaction.js'
 
 for (const prefix of ['/auth', '/sessions', '/api/sessions', '/api-keys', '']) {
@@ -77,4 +77,52 @@ t.test('the redaction, for URLs that reach no route of the plugin', async (t) =>
   t.equal(redactIdPath('/auth/', '/auth'), null, 'the prefix alone')
   t.equal(redactIdPath(`/other/sessions/${id}`, '/auth'), null, 'another prefix')
   t.equal(redactIdPath('/auth/sessions//', '/auth'), null, 'the session list, no id')
+})
+
+// Fastify's 404 router ignores caseSensitive: false and ignoreDuplicateSlashes,
+// so these spellings of the id paths reach the application's 404 handler,
+// whose logger Fastify made before any plugin ran: the exported
+// childLoggerFactory is the application's way to keep ids out of those lines.
+for (const prefix of ['/auth', '']) {
+  t.test(`prefix ${JSON.stringify(prefix)}: redactTokenIdsInLogs keeps ids out of the 404 lines the plugin cannot reach`, async (t) => {
+    const id = hashToken('x'.repeat(43))
+    const misses: Array<[string, string]> = [
+      ['DELETE', `${prefix.toUpperCase()}/SESSIONS/${id}/`],
+      ['GET', `${prefix.toUpperCase()}/Sessions/${id}`],
+      ['DELETE', `/${prefix}//sessions//${id}//`],
+      ['PATCH', `${prefix}//api-keys/${id}?x=1`]
+    ]
+    const routerOptions = { ignoreDuplicateSlashes: true, caseSensitive: false }
+    for (const redacting of [false, true]) {
+      const { lines, logger } = capturedLog('info')
+      const { app } = await buildApp(t, {
+        plugin: { routes: { prefix } },
+        fastify: { logger, routerOptions, ...(redacting ? { childLoggerFactory: redactTokenIdsInLogs({ prefix }) } : {}) }
+      })
+      for (const [method, url] of misses) {
+        t.equal((await app.inject({ method: method as 'GET', url })).statusCode, 404)
+      }
+      await app.inject({ url: '/me?x=1' })
+      const log = lines.join('')
+      const entries = lines.map((line) => JSON.parse(line))
+      if (!redacting) {
+        t.ok(log.includes(id), 'without it, the id is in the log (so the check works)')
+        continue
+      }
+      t.notOk(log.includes(id.slice(0, 20)), 'with it, no part of the id is in the log')
+      const incoming = entries.filter((entry) => entry.msg === 'incoming request').map((entry) => entry.req.url)
+      t.equal(incoming.length, misses.length + 1, 'every request was logged')
+      t.equal(incoming.at(-1), '/me?x=1', 'other URLs as they are')
+      t.ok(incoming.slice(0, -1).every((url: string) => url.endsWith('/[id]') || url.endsWith('/[id]?x=1')), 'the request lines, redacted')
+      t.equal(entries.filter((entry) => /^Route [A-Z]+:.*\/\[id\](\?x=1)? not found$/.test(entry.msg)).length, misses.length, 'the 404 lines, redacted')
+      t.equal(entries[0].req.method, 'DELETE', 'the rest of the request line as Fastify writes it')
+    }
+  })
+}
+
+t.test('redactTokenIdsInLogs refuses a prefix the plugin would not have', async (t) => {
+  for (const prefix of ['auth', 'https://example.com/auth', 5]) {
+    t.throws(() => redactTokenIdsInLogs({ prefix: prefix as string }), TypeError, JSON.stringify(prefix))
+  }
+  t.type(redactTokenIdsInLogs(), 'function', 'the default prefix, /auth')
 })
