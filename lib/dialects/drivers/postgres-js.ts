@@ -82,14 +82,14 @@ class ReplaceableClient {
  * reported `stuck` at twice `ms` if the cancel did not settle it.
  */
 function timed (query: PendingQuery, ms: number, stuck: () => void): PendingQuery {
-  const cancel = setTimeout(() => cancelIfRunning(query), ms)
-  const replace = setTimeout(stuck, 2 * ms)
+  // One timer per query; the second is set only for a query that outlived the first.
+  let timer = setTimeout(() => {
+    cancelIfRunning(query)
+    timer = setTimeout(stuck, ms)
+  }, ms)
   // This sends the query (postgres.js starts one at its first `then`);
   // Drizzle's `.values()`, called next, is read only when rows arrive.
-  const done = (): void => {
-    clearTimeout(cancel)
-    clearTimeout(replace)
-  }
+  const done = (): void => { clearTimeout(timer) }
   query.then(done, done)
   return query
 }
