@@ -62,6 +62,13 @@ export function createGuards (store: TokenStore, transport: Transport, decorator
     const scopeChallenge = `Bearer error="insufficient_scope", scope="${scopes.join(' ')}"`
 
     return async function requireUserHook (request, reply) {
+      // A request of a scope created before the plugin decorated requests (a
+      // scope registered before it, beside it) has neither decorator: they
+      // read null here as everywhere else.
+      if (request.accessToken === undefined) {
+        request.accessToken = null
+        Reflect.set(request, decorator, null)
+      }
       const credential = transport.read(request)
       if (credential === null) {
         if (optional) return
@@ -72,9 +79,7 @@ export function createGuards (store: TokenStore, transport: Transport, decorator
         throw new CSRF_FAILED()
       }
       let found: Verified | null
-      // undefined, not null, on a request of a scope created before the
-      // plugin decorated requests (a scope registered before it, beside it).
-      if (request.accessToken !== null && request.accessToken !== undefined) {
+      if (request.accessToken !== null) {
         // Another guard of this request verified the token already.
         found = { user: decoratedUser(request, decorator), session: request.accessToken }
       } else if (credential.token === null) {

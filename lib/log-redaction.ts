@@ -48,6 +48,11 @@ export function redactIdPath (url: string, prefix: string): string | null {
   return null
 }
 
+/** `serializers` with Fastify's default request serializer, logging `url` for the request's URL. */
+export function redactedSerializers<Serializers extends object> (serializers: Serializers | undefined, url: string): Serializers & { req: (request: FastifyRequest) => Record<string, unknown> } {
+  return { ...serializers as Serializers, req: (request: FastifyRequest) => requestLogObject(request, url) }
+}
+
 /** Fastify's default request serializer, with the URL given. */
 export function requestLogObject (request: FastifyRequest, url: string): Record<string, unknown> {
   return {
@@ -83,11 +88,12 @@ export function redactTokenIdsInLogs (options: { prefix?: string } = {}): ChildL
     const url = rawRequest.url ?? ''
     const redacted = redactIdPath(url, prefix)
     if (redacted === null) return logger.child(bindings, opts)
-    const serializers = { ...opts.serializers, req: (request: FastifyRequest) => requestLogObject(request, redacted) }
-    const child = logger.child(bindings, { ...opts, serializers })
+    const child = logger.child(bindings, { ...opts, serializers: redactedSerializers(opts.serializers, redacted) })
     // Fastify's 404 line is a message with the URL in it: `Route GET:<url> not found`.
-    const info = child.info.bind(child)
-    child.info = (...args: unknown[]) => { info(...args.map((arg) => typeof arg === 'string' ? arg.replaceAll(url, redacted) : arg) as Parameters<typeof info>) }
-    return child
+    // On a logger of the child's own: `child` may be the logger itself (no
+    // logging, or a logger whose child is itself), which must not change.
+    const redacting: typeof child = Object.create(child)
+    redacting.info = (...args: unknown[]) => { child.info(...args.map((arg) => typeof arg === 'string' ? arg.replaceAll(url, redacted) : arg) as Parameters<typeof child.info>) }
+    return redacting
   }
 }

@@ -7,7 +7,7 @@ import type { TokenStore } from './store.js'
 import type { Transport } from './transport.js'
 import type { Credentials } from './users.js'
 import { isActiveUser, isVerifiedUser } from './flags.js'
-import { redactIdPath, requestLogObject } from './log-redaction.js'
+import { redactIdPath, redactedSerializers } from './log-redaction.js'
 import { apiKeyBody, apiKeyCreated, apiKeyList, errorResponse, loginBody, noContent, sessionList, sessionParams, tokenResponse } from './schemas.js'
 import type { Session } from './session.js'
 
@@ -207,8 +207,7 @@ function redactIdsInLogs (app: FastifyInstance): void {
   app.setChildLoggerFactory(function redactingChildLogger (logger, bindings, opts, rawRequest) {
     const redacted = redactIdPath(rawRequest.url as string, prefix)
     if (redacted === null) return parentFactory.call(this, logger, bindings, opts, rawRequest)
-    const serializers = { ...opts.serializers, req: (request: FastifyRequest) => requestLogObject(request, redacted) }
-    return parentFactory.call(this, logger, bindings, { ...opts, serializers }, rawRequest)
+    return parentFactory.call(this, logger, bindings, { ...opts, serializers: redactedSerializers(opts.serializers, redacted) }, rawRequest)
   })
   for (const path of ID_PATHS) {
     app.register(async function idPathNotFound (scope) {

@@ -95,6 +95,7 @@ t.test('routes of scopes registered before the plugin are guarded as their confi
   await app.register(async function loadedBefore (scope) {
     scope.get('/loaded', { config: { auth: true } }, answer)
     scope.get('/loaded-invalid', { config: { auth: 'yes' as never } }, answer)
+    scope.get('/loaded-optional', { config: { auth: { optional: true } } }, async (request) => ({ user: request.user, accessToken: request.accessToken }))
   })
   app.register(async function queuedBefore (scope) {
     scope.get('/queued', { config: { auth: { superuser: true } } }, answer)
@@ -111,6 +112,7 @@ t.test('routes of scopes registered before the plugin are guarded as their confi
     t.equal((await app.inject({ url })).statusCode, 401, `${url}: anonymous is refused`)
   }
   t.equal((await app.inject({ url: '/loaded-invalid' })).statusCode, 500, 'an invalid config.auth fails closed')
+  t.same((await app.inject({ url: '/loaded-optional' })).json(), { user: null, accessToken: null }, 'anonymous reads null there too, not undefined')
   t.equal(reached, 0, 'no handler was reached')
   const userId = await insertUser(tdb, { email: 'ann@example.com', quickHash: true })
   const { token } = await app.accessTokens.issue(userId)

@@ -5,6 +5,7 @@
 // whole sessions and api-keys path space under the prefix is redacted, for
 // every spelling that reaches a route.
 import t from 'tap'
+import Fastify from 'fastify'
 import { buildApp, bearer } from './helpers/app.js'
 import { capturedLog } from './helpers/captured-log.js'
 import { hashToken, redactTokenIdsInLogs } from '../index.js'
@@ -125,4 +126,14 @@ t.test('redactTokenIdsInLogs refuses a prefix the plugin would not have', async 
     t.throws(() => redactTokenIdsInLogs({ prefix: prefix as string }), TypeError, JSON.stringify(prefix))
   }
   t.type(redactTokenIdsInLogs(), 'function', 'the default prefix, /auth')
+})
+
+// Without logging, Fastify's child logger is the app's logger itself: the
+// factory must leave it as it is, however many requests it redacts.
+t.test('redactTokenIdsInLogs changes no logger it is given', async (t) => {
+  const app = Fastify({ childLoggerFactory: redactTokenIdsInLogs() })
+  t.teardown(() => app.close())
+  const info = app.log.info
+  for (let i = 0; i < 3; i++) t.equal((await app.inject({ url: `/auth/sessions/${'a'.repeat(43)}` })).statusCode, 404)
+  t.equal(app.log.info, info, 'app.log.info is the one it was')
 })

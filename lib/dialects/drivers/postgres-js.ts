@@ -27,13 +27,14 @@ export interface PendingQuery extends Promise<unknown> {
  * The cancel request goes on a connection of its own, and postgres.js's
  * `cancel()` drops the promise of that attempt: a refused connection would
  * be an unhandled rejection, so the canceller is called here, and its
- * failure ignored.
+ * failure ignored. Whether a cancel request went out.
  */
-export function cancelIfRunning (query: PendingQuery): void {
+export function cancelIfRunning (query: PendingQuery): boolean {
   const canceller = query.canceller
-  if (query.active !== true || typeof canceller !== 'function') return
+  if (query.active !== true || typeof canceller !== 'function') return false
   query.canceller = null
   canceller(query).catch(() => {})
+  return true
 }
 
 /**
@@ -42,10 +43,14 @@ export function cancelIfRunning (query: PendingQuery): void {
  * that the plugin can drop connections: postgres.js offers no way to
  * destroy one. A connection whose server stopped answering (a partition)
  * would stay busy until the network delivers again or TCP keepalive gives
- * up, and every query queued behind it with it. When a call of the current
- * client is still pending at twice the limit, its cancel did not settle it
- * either: that client is ended at once (its connections destroyed, its
- * pending calls failed) and a fresh one serves the calls after it.
+ * up, and every query queued behind it with it. When a statement the
+ * server was running is still unanswered one limit after its cancel
+ * request went out, neither reached the server: the client is ended at
+ * once (its connections destroyed, its pending calls failed) and a fresh
+ * one serves the calls after it. A statement that was only waiting (for a
+ * connection, or behind another) ends no client: a busy pool is not a
+ * partition, and a connection still opening has postgres.js's
+ * `connect_timeout`.
  */
 class ReplaceableClient {
   #current: Sql
@@ -79,13 +84,13 @@ class ReplaceableClient {
 
 /**
  * A query that is cancelled once it outlives `ms` (cancelIfRunning), and
- * reported `stuck` at twice `ms` if the cancel did not settle it.
+ * reported `stuck` one `ms` later if it was running and the cancel did not
+ * settle it.
  */
 function timed (query: PendingQuery, ms: number, stuck: () => void): PendingQuery {
   // One timer per query; the second is set only for a query that outlived the first.
   let timer = setTimeout(() => {
-    cancelIfRunning(query)
-    timer = setTimeout(stuck, ms)
+    if (cancelIfRunning(query)) timer = setTimeout(stuck, ms)
   }, ms)
   // This sends the query (postgres.js starts one at its first `then`);
   // Drizzle's `.values()`, called next, is read only when rows arrive.
@@ -150,9 +155,15 @@ export const postgresJs: PgDriver = {
     if (typeof client?.unsafe !== 'function') return null
     const [{ drizzle }, { default: postgres }] = await Promise.all([import('drizzle-orm/postgres-js'), import('postgres')])
     // The application's settings as postgres.js keeps them: parsed (which
-    // postgres.js takes as they are), with the type parsers Drizzle set.
+    // postgres.js takes as they are), with the type parsers Drizzle set;
+    // its own retry count and array types, and not the application's
+    // `onclose`, which is about the application's connections.
     const settings: object = client.options
-    const own = new ReplaceableClient(() => postgres({ ...settings }))
+    const own = new ReplaceableClient(() => {
+      // Typed as `object`: postgres's types name only the options it takes before parsing.
+      const options: object = { ...settings, shared: { retries: 0, typeArrayMap: {} }, onclose: undefined }
+      return postgres({ ...options })
+    })
     const stuck = (stale: Sql): void => { own.replace(stale) }
     return { db: drizzle({ client: bounded(() => own.current, ms, stuck) }), close: async () => own.end(ms / 1000) }
   },
