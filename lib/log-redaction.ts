@@ -85,7 +85,7 @@ export function redactTokenIdsInLogs (options: { prefix?: string } = {}): ChildL
   const prefix = options.prefix ?? '/auth'
   if (!isPrefix(prefix)) throw new TypeError('redactTokenIdsInLogs: prefix must be the routes prefix of the plugin, \'\' or a path such as \'/auth\'')
   return function redactingTokenIds (logger, bindings, opts, rawRequest) {
-    const url = rawRequest.url ?? ''
+    const url = rawRequest.url as string
     const redacted = redactIdPath(url, prefix)
     if (redacted === null) return logger.child(bindings, opts)
     const child = logger.child(bindings, { ...opts, serializers: redactedSerializers(opts.serializers, redacted) })

@@ -10,7 +10,8 @@ import accessTokens from '../index.js'
 import pg from 'pg'
 import mysql from 'mysql2/promise'
 import mysqlCallbacks from 'mysql2'
-import postgres from 'postgres'
+import postgres, { type Sql } from 'postgres'
+import { ReplaceableClient } from '../lib/dialects/drivers/postgres-js.js'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { drizzle as drizzlePostgresJs } from 'drizzle-orm/postgres-js'
 import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2'
@@ -285,3 +286,27 @@ for (const driver of drivers.filter((name) => name === 'node-postgres' || name =
     }
   })
 }
+
+// The client the plugin runs on, on postgres.js: each stale client ends once,
+// however many of its statements report it, and only the current one is
+// replaced.
+t.test('the plugin\'s own postgres.js client is replaced once per stale client', async (t) => {
+  const made: Array<{ ended: number[] }> = []
+  const make = (): Sql => {
+    const client = { ended: [] as number[], end: async ({ timeout }: { timeout: number }) => { client.ended.push(timeout) } }
+    made.push(client)
+    return client as unknown as Sql
+  }
+  const own = new ReplaceableClient(make)
+  const first = own.current
+  own.replace(first)
+  const second = own.current
+  t.not(second, first, 'a fresh client serves the calls after it')
+  t.same(made[0].ended, [0], 'the stale one is ended at once')
+  own.replace(first)
+  t.equal(own.current, second, 'a second report of the stale client changes nothing')
+  t.equal(made.length, 2, 'and makes no client')
+  await own.end(5)
+  t.same(made[1].ended, [5], 'closing ends the current one, with calls under way given the time asked')
+  t.same(made[0].ended, [0], 'and not the stale one again')
+})

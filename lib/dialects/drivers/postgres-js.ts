@@ -52,7 +52,7 @@ export function cancelIfRunning (query: PendingQuery): boolean {
  * partition, and a connection still opening has postgres.js's
  * `connect_timeout`.
  */
-class ReplaceableClient {
+export class ReplaceableClient {
   #current: Sql
   readonly #make: () => Sql
 
