@@ -152,7 +152,7 @@ async function registerAccessTokens (app: FastifyInstance, opts: AccessTokensOpt
       }
       lateGuards.set(config, guard)
     }
-    guard(request, reply).then(() => done(), done)
+    guard(request, reply, done)
   })
 
   if (options.routes !== null) {

@@ -1,6 +1,6 @@
 // The public types: a leaf module, importing nothing from the package, so
 // every other module can take its types from here.
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { Table } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { LibSQLDatabase } from 'drizzle-orm/libsql'
@@ -110,8 +110,15 @@ export interface RequireUserOptions {
   apiKeys?: boolean
 }
 
-/** A Fastify hook that authenticates the request (onRequest or preHandler). */
-export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+/**
+ * A Fastify hook that authenticates the request (onRequest or preHandler).
+ * Fastify calls it with `done`; called without (`await app.authenticate(request,
+ * reply)` in a hook of your own), it returns a promise.
+ */
+export interface AuthHook {
+  (request: FastifyRequest, reply: FastifyReply): Promise<void>
+  (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void
+}
 
 /** The user object of the default table: never the password hash. */
 export interface DefaultUser {

@@ -190,6 +190,38 @@ for (const driver of drivers) {
     t.equal((await app.inject({ url: '/two-guards' })).statusCode, 401)
   })
 
+  t.test(`${driver}: app.authenticate and requireUser awaited in a hook of the application's own`, async (t) => {
+    const { app, addUser } = await buildApp(t, {
+      driver,
+      routes: (app) => {
+        app.get('/own-hook', {
+          onRequest: async (request, reply) => {
+            // A hook that asks for a token only when it wants one.
+            if (request.headers['x-public'] === undefined) await app.authenticate(request, reply)
+          }
+        }, async (request) => ({ id: request.user?.id ?? null }))
+        app.get('/own-hook-superuser', {
+          preHandler: async (request, reply) => { await app.requireUser({ superuser: true })(request, reply) }
+        }, async (request) => ({ id: request.user!.id }))
+      }
+    })
+    const id = await addUser({ email: 'ann@example.com' })
+    const { token } = await app.accessTokens.issue(id)
+
+    t.same((await app.inject({ url: '/own-hook', headers: bearer(token) })).json(), { id }, 'a good token: request.user set')
+    t.same((await app.inject({ url: '/own-hook', headers: { 'x-public': '1' } })).json(), { id: null }, 'not asked: anonymous')
+    const anonymous = await app.inject({ url: '/own-hook' })
+    t.equal(anonymous.statusCode, 401, 'no token: the awaited hook rejects with the 401')
+    t.equal(anonymous.headers['www-authenticate'], CHALLENGE)
+    t.equal(anonymous.json().code, 'UNAUTHORIZED')
+    const unknown = await app.inject({ url: '/own-hook', headers: bearer(UNKNOWN) })
+    t.equal(unknown.statusCode, 401)
+    t.equal(unknown.headers['www-authenticate'], INVALID)
+    const notSuper = await app.inject({ url: '/own-hook-superuser', headers: bearer(token) })
+    t.equal(notSuper.statusCode, 403)
+    t.equal(notSuper.json().code, 'FORBIDDEN')
+  })
+
   t.test(`${driver}: the decorator option renames request.user`, async (t) => {
     const { app, addUser } = await buildApp(t, {
       driver,

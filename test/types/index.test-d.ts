@@ -1,7 +1,7 @@
 // Type tests of the built package, as an application sees it without
 // declaring a user type: `npm run test:types` compiles this file (nothing
 // runs). Each @ts-expect-error line is a mistake the types must reject.
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyRequest } from 'fastify'
 import Database from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
@@ -156,7 +156,14 @@ app.register(accessTokens, options)
 assertType<typeof app.authenticate, AuthHook>()
 assertType<typeof app.accessTokens, AccessTokensApi>()
 assertType<ReturnType<typeof app.requireUser>, AuthHook>()
-assertType<AuthHook, (request: FastifyRequest, reply: FastifyReply) => Promise<void>>()
+// A hook Fastify calls with done, and a function to await in a hook of your own.
+app.addHook('preHandler', app.authenticate)
+app.addHook('onRequest', (request, reply, done) => {
+  expectType<void>()(app.authenticate(request, reply, done))
+})
+app.addHook('onRequest', async (request, reply) => {
+  expectType<Promise<void>>()(app.requireUser({ optional: true })(request, reply))
+})
 app.requireUser()
 app.requireUser({ optional: true, active: false, verified: true, superuser: true })
 // @ts-expect-error unknown requirement
