@@ -120,28 +120,30 @@ export function createGuards (store: TokenStore, transport: Transport, decorator
     }
 
     // Fastify passes `done`: a request the cache or another guard answers
-    // is decided at once, without a promise or a turn of the microtask
-    // queue, which is most of what a hook costs on a cached request. Called
-    // without it (`await app.authenticate(request, reply)`), it returns a
-    // promise.
-    function requireUserHook (request: FastifyRequest, reply: FastifyReply): Promise<void>
+    // is decided at once, with no promise and no turn of the microtask
+    // queue. Called without it (`await app.authenticate(request, reply)`),
+    // it returns a promise.
     function requireUserHook (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void
+    function requireUserHook (request: FastifyRequest, reply: FastifyReply): Promise<void>
     function requireUserHook (request: FastifyRequest, reply: FastifyReply, done?: HookHandlerDoneFunction): Promise<void> | undefined {
       if (done === undefined) {
         return new Promise((resolve, reject) => {
           requireUserHook(request, reply, (error?: Error) => { error === undefined ? resolve() : reject(error) })
         })
       }
+      // done() with a falsy error goes on to the route: a getUser that
+      // rejects with nothing (`throw undefined`) must still stop the request.
+      const fail = (error: unknown): void => { done(error ? error as Error : new Error(`access-tokens: a guard failed with ${String(error)}`)) }
       let found
       try {
         found = find(request)
         if (!(found instanceof Promise)) decide(request, reply, found)
       } catch (error) {
-        done(error as Error)
+        fail(error)
         return
       }
       if (found instanceof Promise) {
-        found.then((answer) => { decide(request, reply, answer) }).then(() => { done() }, done)
+        found.then((answer) => { decide(request, reply, answer) }).then(() => { done() }, fail)
       } else {
         done()
       }

@@ -113,11 +113,14 @@ export interface RequireUserOptions {
 /**
  * A Fastify hook that authenticates the request (onRequest or preHandler).
  * Fastify calls it with `done`; called without (`await app.authenticate(request,
- * reply)` in a hook of your own), it returns a promise.
+ * reply)` in a hook of your own), it returns a promise. A wrapper must call it
+ * with exactly those two arguments: handed Fastify's `done` as well, the
+ * hook goes on to the route itself, and the wrapper's promise again.
  */
 export interface AuthHook {
-  (request: FastifyRequest, reply: FastifyReply): Promise<void>
   (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void
+  // Last: ReturnType and Parameters read the last signature.
+  (request: FastifyRequest, reply: FastifyReply): Promise<void>
 }
 
 /** The user object of the default table: never the password hash. */

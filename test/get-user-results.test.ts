@@ -32,3 +32,21 @@ t.test('a getUser answer that is no object is no user', async (t) => {
     t.equal(await app.accessTokens.verify(token), null)
   }
 })
+
+t.test('a getUser that rejects with nothing stops the request', async (t) => {
+  for (const reason of [undefined, null, 0, '']) {
+    const { app, addUser, login } = await buildApp(t, {
+      plugin: { getUser: async () => { throw reason } },
+      routes: (app) => {
+        app.get('/awaited', { onRequest: async (request, reply) => { await app.authenticate(request, reply) } }, async () => 'through')
+      }
+    })
+    await addUser({ email: 'rejected@example.com' })
+    const token = await login('rejected@example.com')
+    for (const url of ['/me', '/awaited']) {
+      const response = await app.inject({ url, headers: bearer(token) })
+      t.equal(response.statusCode, 500, `${url}, getUser rejecting with ${JSON.stringify(reason)}: no user, no route`)
+      t.not(response.body, 'through')
+    }
+  }
+})

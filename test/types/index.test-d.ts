@@ -1,7 +1,7 @@
 // Type tests of the built package, as an application sees it without
 // declaring a user type: `npm run test:types` compiles this file (nothing
 // runs). Each @ts-expect-error line is a mistake the types must reject.
-import Fastify, { type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
 import Database from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
@@ -158,6 +158,8 @@ assertType<typeof app.accessTokens, AccessTokensApi>()
 assertType<ReturnType<typeof app.requireUser>, AuthHook>()
 // A hook Fastify calls with done, and a function to await in a hook of your own.
 app.addHook('preHandler', app.authenticate)
+assertType<ReturnType<AuthHook>, Promise<void>>()
+assertType<Parameters<AuthHook>, [request: FastifyRequest, reply: FastifyReply]>()
 app.addHook('onRequest', (request, reply, done) => {
   expectType<void>()(app.authenticate(request, reply, done))
 })
