@@ -20,6 +20,15 @@ function unauthorized (reply: FastifyReply, tokenPresented: boolean): Error {
   return new UNAUTHORIZED()
 }
 
+/**
+ * Stops the request with `error`. done() with a falsy error goes on to the
+ * route: a getUser that rejects with nothing (`throw undefined`) must still
+ * stop it.
+ */
+function failWith (done: HookHandlerDoneFunction, error: unknown): void {
+  done(error ? error as Error : new Error(`access-tokens: a guard failed with ${String(error)}`))
+}
+
 const REQUIRE_USER_KEYS = new Set(['optional', 'active', 'verified', 'superuser', 'apiKeys'])
 
 /**
@@ -131,19 +140,16 @@ export function createGuards (store: TokenStore, transport: Transport, decorator
           requireUserHook(request, reply, (error?: Error) => { error === undefined ? resolve() : reject(error) })
         })
       }
-      // done() with a falsy error goes on to the route: a getUser that
-      // rejects with nothing (`throw undefined`) must still stop the request.
-      const fail = (error: unknown): void => { done(error ? error as Error : new Error(`access-tokens: a guard failed with ${String(error)}`)) }
       let found
       try {
         found = find(request)
         if (!(found instanceof Promise)) decide(request, reply, found)
       } catch (error) {
-        fail(error)
+        failWith(done, error)
         return
       }
       if (found instanceof Promise) {
-        found.then((answer) => { decide(request, reply, answer) }).then(() => { done() }, fail)
+        found.then((answer) => { decide(request, reply, answer) }).then(() => { done() }, (error: unknown) => { failWith(done, error) })
       } else {
         done()
       }
