@@ -58,11 +58,6 @@ async function hasLog (dialect: Dialect, log: typeof sqliteLog | typeof mysqlLog
 }
 
 /**
- * How revocations travel between the instances on `dialect`'s database:
- * PostgreSQL's notifications, the log table of SQLite files and MySQL, or
- * the process itself for an in-memory SQLite database.
- */
-/**
  * Whether an SQLite database lives in this process only: better-sqlite3
  * says so, and for every driver the main database has no file
  * (`:memory:`, or a temporary database).
@@ -79,6 +74,11 @@ async function inMemory (dialect: Dialect, driver: Driver): Promise<boolean> {
   return file === '' || file === null || file === undefined
 }
 
+/**
+ * How revocations travel between the instances on `dialect`'s database:
+ * PostgreSQL's notifications, the log table of SQLite files and MySQL, or
+ * the process itself for an in-memory SQLite database.
+ */
 export async function setUpRevocations (dialect: Dialect, cache: VerifiedCache | null, log: FastifyBaseLogger): Promise<Revocations> {
   // The driver of the dialect's own family.
   const driver = DRIVERS.find((candidate) => candidate.name === dialect.driver)!

@@ -3,6 +3,7 @@
  * connection of its own that listens on some channels. Everything else
  * (heartbeat, reconnection, the cache's liveness) is in pg-receiver.ts.
  */
+
 /** The name a listening connection shows in pg_stat_activity: it stays open and idle. */
 export const APPLICATION_NAME = 'fastify-access-tokens revocations'
 
