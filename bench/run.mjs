@@ -405,8 +405,11 @@ function evaluateTargets () {
     const a = byId[id]
     const b = byId[baseline]
     if (a === undefined || b === undefined) return add(name, null, goal, pass)
-    const perRound = a.rounds.map((sample, i) => ratio(sample.rps, b.rounds[i].rps))
-    add(name, median(perRound), goal, pass, { min: round(Math.min(...perRound), 3), max: round(Math.max(...perRound), 3), ofMedians: round(ratio(a.rps, b.rps), 3) })
+    // A round where the baseline served nothing has no ratio.
+    const perRound = a.rounds.map((sample, i) => ratio(sample.rps, b.rounds[i].rps)).filter(Number.isFinite)
+    if (perRound.length === 0) return add(name, null, goal, pass)
+    // Unrounded: the report rounds them once, to two digits.
+    add(name, median(perRound), goal, pass, { min: Math.min(...perRound), max: Math.max(...perRound), ofMedians: round(ratio(a.rps, b.rps), 3) })
   }
   compare('plugin/SQLite vs hand-written SQLite', 'plugin-sqlite', 'sqlite-hand', '>= 0.9', (v) => v >= 0.9)
   compare('plugin/SQLite vs @fastify/jwt', 'plugin-sqlite', 'jwt', '>= 1.0', (v) => v >= 1.0)
