@@ -399,8 +399,8 @@ function evaluateTargets () {
   }
   // A throughput ratio is taken round by round: the two scenarios of a
   // round ran seconds apart, under much the same machine. The machine's
-  // speed may move by a third between rounds of one run; the median of the
-  // per-round ratios cancels that drift, a ratio of medians does not.
+  // speed may move by a third between rounds of one run; that drift weighs
+  // less on the median of the per-round ratios than on a ratio of medians.
   function compare (name, id, baseline, goal, pass) {
     const a = byId[id]
     const b = byId[baseline]
